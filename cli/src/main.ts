@@ -1,0 +1,27 @@
+import { UP_USAGE, upCommand } from "./up-command.ts";
+
+const USAGE = `lifeline <command>
+
+Commands:
+  up       run the single-node stack (add --demo for a simulated site)
+  help     show this text
+
+${UP_USAGE}`;
+
+/** The `lifeline` command: a thin dispatcher; the work lives in the packages. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "up":
+      return upCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`lifeline: unknown command '${command}'\n\n${USAGE}\n`);
+      return 2;
+  }
+}

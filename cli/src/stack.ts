@@ -1,0 +1,129 @@
+import { join } from "node:path";
+import { buildApi } from "@lifeline/cloud-api";
+import type { Logger } from "@lifeline/contracts";
+import { type EdgeAgent, startEdgeAgent } from "@lifeline/edge-agent";
+import { ensureStreams, type Gateway, type NatsServerProcess, startGateway, startNatsServer } from "@lifeline/gateway";
+import { ChdbDriver, TelemetryStore } from "@lifeline/store";
+import { type StreamProcessor, startStreamProcessor } from "@lifeline/stream-processor";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { FastifyInstance } from "fastify";
+import { type DemoSite, startDemoSite } from "./demo-site.ts";
+
+export interface StackOptions {
+  /** NATS JetStream and ClickHouse data live below this folder. */
+  dataDir: string;
+  host?: string;
+  /** 0 picks free ports (tests). */
+  natsPort?: number;
+  mqttPort?: number;
+  apiPort?: number;
+  demo?: boolean;
+  demoPollIntervalMs?: number;
+  batchSize?: number;
+  lingerMs?: number;
+  logger?: (component: string) => Logger;
+}
+
+export interface Stack {
+  natsUrl: string;
+  mqttUrl: string;
+  apiUrl: string;
+  nats: NatsConnection;
+  natsServer: NatsServerProcess;
+  store: TelemetryStore;
+  gateway: Gateway;
+  processor: StreamProcessor;
+  api: FastifyInstance;
+  demo: DemoSite | undefined;
+  agent: EdgeAgent | undefined;
+  /** Drains in order: the site stops producing, the gateway forwards what it has, the stream
+   * processor stores and acknowledges it, then NATS and ClickHouse close. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The single-node stack in one process: nats-server as a child, then the gateway, the stream
+ * processor and the API around one embedded ClickHouse (chdb allows one process per data folder,
+ * so the process that writes also answers queries).
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const host = options.host ?? "127.0.0.1";
+  const logger = options.logger ?? (() => ({ info() {}, warn() {}, error() {} }));
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const natsServer = await startNatsServer({
+      storeDir: join(options.dataDir, "nats"),
+      pidFile: join(options.dataDir, "nats-server.pid"),
+      port: options.natsPort ?? 4222,
+      host,
+    });
+    cleanups.push(() => natsServer.stop());
+    logger("nats").info("nats-server with JetStream started", { url: natsServer.url, pid: natsServer.pid });
+
+    const nats = await connect({
+      servers: natsServer.url,
+      name: "lifeline-stack",
+      noAsyncTraces: true,
+      maxReconnectAttempts: -1,
+    });
+    cleanups.push(() => nats.drain());
+    await ensureStreams(await jetstreamManager(nats));
+
+    const store = await TelemetryStore.open(new ChdbDriver(join(options.dataDir, "clickhouse")));
+    cleanups.push(() => store.close());
+
+    const processor = await startStreamProcessor({
+      nats,
+      store,
+      batchSize: options.batchSize,
+      lingerMs: options.lingerMs,
+      log: logger("stream-processor"),
+    });
+    cleanups.push(() => processor.stop());
+
+    const gateway = await startGateway({ nats, port: options.mqttPort ?? 1883, host, log: logger("gateway") });
+    cleanups.push(() => gateway.close());
+    const mqttUrl = `mqtt://${host}:${gateway.port}`;
+
+    const api = await buildApi({
+      store,
+      log: logger("cloud-api"),
+      status: () => ({ gateway: gateway.stats(), streamProcessor: processor.stats() }),
+    });
+    await api.listen({ port: options.apiPort ?? 8080, host });
+    cleanups.push(() => api.close());
+    const address = api.server.address();
+    const apiUrl = `http://${host}:${typeof address === "object" && address ? address.port : options.apiPort}`;
+
+    let demo: DemoSite | undefined;
+    let agent: EdgeAgent | undefined;
+    if (options.demo) {
+      demo = await startDemoSite({ pollIntervalMs: options.demoPollIntervalMs });
+      cleanups.push(() => (demo as DemoSite).stop());
+      agent = startEdgeAgent(demo.agentConfig(mqttUrl), { log: logger("edge-agent") });
+      cleanups.push(() => (agent as EdgeAgent).stop());
+    }
+    return {
+      natsUrl: natsServer.url,
+      mqttUrl,
+      apiUrl,
+      nats,
+      natsServer,
+      store,
+      gateway,
+      processor,
+      api,
+      demo,
+      agent,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

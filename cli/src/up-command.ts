@@ -1,0 +1,86 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { LifelineError } from "@lifeline/contracts";
+import { consoleLogger } from "./console-logger.ts";
+import { startStack } from "./stack.ts";
+
+export const UP_USAGE = `lifeline up [--demo] [--data DIR] [--host H] [--api-port N] [--mqtt-port N] [--nats-port N]
+
+Runs the single-node stack: nats-server (JetStream) as a child process, and the MQTT gateway,
+stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drains and stops.
+
+  --demo         add a simulated site (dust monitors and a pipeline transmitter on Modbus TCP)
+  --data DIR     where NATS and ClickHouse keep their data (default ./.lifeline)
+  --api-port N   HTTP API port (default 8080)
+  --mqtt-port N  MQTT port for devices and edge agents (default 1883)
+  --nats-port N  NATS client port (default 4222)`;
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`--${name}: expected a port number, got ${value}`);
+  return n;
+}
+
+export async function upCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      demo: { type: "boolean", default: false },
+      data: { type: "string", default: ".lifeline" },
+      host: { type: "string", default: "127.0.0.1" },
+      "api-port": { type: "string" },
+      "mqtt-port": { type: "string" },
+      "nats-port": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${UP_USAGE}\n`);
+    return 0;
+  }
+  const log = consoleLogger("lifeline");
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  try {
+    stack = await startStack({
+      dataDir: resolve(values.data),
+      host: values.host,
+      apiPort: port(values["api-port"], "api-port", 8080),
+      mqttPort: port(values["mqtt-port"], "mqtt-port", 1883),
+      natsPort: port(values["nats-port"], "nats-port", 4222),
+      demo: values.demo,
+      logger: consoleLogger,
+    });
+  } catch (error) {
+    const code = error instanceof LifelineError ? ` [${error.code}]` : "";
+    log.error(`could not start${code}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  process.stdout.write(
+    [
+      "",
+      `Lifeline is running.`,
+      `  API    ${stack.apiUrl}   (try ${stack.apiUrl}/v1/status)`,
+      `  MQTT   ${stack.mqttUrl}`,
+      `  NATS   ${stack.natsUrl}`,
+      ...(stack.demo
+        ? [
+            `  Demo   site ${stack.demo.site}, gateway ${stack.demo.gateway}, devices ${stack.demo.devices.map((d) => d.id).join(", ")}`,
+            `         curl '${stack.apiUrl}/v1/series?device=dust-01&metric=pm10'`,
+            `         curl '${stack.apiUrl}/v1/series?device=dust-01&metric=pm10&step=10s&agg=max'`,
+          ]
+        : []),
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolveSignal) => {
+    process.once("SIGINT", () => resolveSignal());
+    process.once("SIGTERM", () => resolveSignal());
+  });
+  log.info("stopping: draining the site, gateway and stream processor");
+  await stack.stop();
+  log.info("stopped");
+  return 0;
+}

@@ -1,0 +1,32 @@
+import { LifelineError } from "@lifeline/contracts";
+
+export type ApiErrorCode = "API_BAD_PARAMETER" | "API_NOT_FOUND" | "API_INTERNAL";
+
+const STATUS: Record<ApiErrorCode, number> = {
+  API_BAD_PARAMETER: 400,
+  API_NOT_FOUND: 404,
+  API_INTERNAL: 500,
+};
+
+/** An error the API returns as `{ error: { code, message, parameter? } }` with its HTTP status. */
+export class ApiError extends LifelineError {
+  declare readonly code: ApiErrorCode;
+  readonly statusCode: number;
+  readonly parameter: string | undefined;
+
+  constructor(code: ApiErrorCode, message: string, parameter?: string, cause?: unknown) {
+    super(code, message, { cause, detail: parameter === undefined ? {} : { parameter } });
+    this.statusCode = STATUS[code];
+    this.parameter = parameter;
+  }
+
+  body(): { error: { code: ApiErrorCode; message: string; parameter?: string } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.parameter === undefined ? {} : { parameter: this.parameter }),
+      },
+    };
+  }
+}

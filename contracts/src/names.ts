@@ -1,0 +1,53 @@
+import type { Envelope } from "./envelope.ts";
+
+/**
+ * Every subject, stream and topic name lives here so that producers and consumers cannot drift.
+ * NATS subjects: `tlm.<site>.<gateway>.<device>`. MQTT topics: `lifeline/v1/tlm/<site>/<gateway>/<device>`.
+ */
+export const TELEMETRY_STREAM = "TLM";
+export const TELEMETRY_SUBJECT_PREFIX = "tlm";
+export const TELEMETRY_SUBJECTS = `${TELEMETRY_SUBJECT_PREFIX}.>`;
+
+/** Payloads that could not be read are kept, with the reason, never dropped. */
+export const QUARANTINE_STREAM = "QRN";
+export const QUARANTINE_SUBJECT_PREFIX = "qrn";
+export const QUARANTINE_SUBJECTS = `${QUARANTINE_SUBJECT_PREFIX}.>`;
+
+/** The durable consumer that writes telemetry into ClickHouse. */
+export const CLICKHOUSE_SINK_CONSUMER = "clickhouse-sink";
+export const QUARANTINE_SINK_CONSUMER = "quarantine-sink";
+
+/** NATS message headers set by the gateway. */
+export const HEADER_QUARANTINE_CODE = "Lifeline-Quarantine-Code";
+export const HEADER_QUARANTINE_REASON = "Lifeline-Quarantine-Reason";
+export const HEADER_SOURCE = "Lifeline-Source";
+
+export const MQTT_TELEMETRY_PREFIX = "lifeline/v1/tlm";
+/** What a gateway subscribes to (MQTT 3.1.1 §4.7.1.2 multi-level wildcard). */
+export const MQTT_TELEMETRY_FILTER = `${MQTT_TELEMETRY_PREFIX}/#`;
+
+type Route = Pick<Envelope, "site" | "gateway" | "device">;
+
+export function telemetrySubject(r: Route): string {
+  return `${TELEMETRY_SUBJECT_PREFIX}.${r.site}.${r.gateway}.${r.device}`;
+}
+
+export function telemetryTopic(r: Route): string {
+  return `${MQTT_TELEMETRY_PREFIX}/${r.site}/${r.gateway}/${r.device}`;
+}
+
+/** Splits a telemetry topic into its route, or returns undefined if it is not one. */
+export function parseTelemetryTopic(topic: string): Route | undefined {
+  const prefix = `${MQTT_TELEMETRY_PREFIX}/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const parts = topic.slice(prefix.length).split("/");
+  if (parts.length !== 3) return undefined;
+  const [site, gateway, device] = parts as [string, string, string];
+  if (site === "" || gateway === "" || device === "") return undefined;
+  return { site, gateway, device };
+}
+
+/** Where a bad payload goes: `qrn.<source>` (source is e.g. `mqtt`, `tlm`). */
+export function quarantineSubject(source: string): string {
+  return `${QUARANTINE_SUBJECT_PREFIX}.${source}`;
+}

@@ -1,0 +1,32 @@
+import type { Reading } from "@lifeline/contracts";
+import type { AdapterError } from "./adapter-error.ts";
+
+/** Where an adapter puts what it read. It never sees the journal or the uplink. */
+export interface ReadingSink {
+  /** Readings of one device from one gather, each with its source timestamp. */
+  readings(device: string, readings: Reading[]): void;
+  /** A failure naming the device (and point where there is one); the other devices go on. */
+  error(error: AdapterError): void;
+}
+
+/** An adapter for devices that are asked (Modbus): the scheduler calls `gather` each interval. */
+export interface PolledAdapter {
+  readonly kind: "polled";
+  readonly device: string;
+  readonly intervalMs: number;
+  gather(sink: ReadingSink): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An adapter for devices that speak when they like (OPC UA subscriptions, HJ 212 uploads). */
+export interface StreamingAdapter {
+  readonly kind: "streaming";
+  readonly device: string;
+  start(sink: ReadingSink): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Adapter = PolledAdapter | StreamingAdapter;
+
+/** Injected time, so that tests can control source timestamps. */
+export type Clock = () => number;

@@ -1,0 +1,39 @@
+import { idSchema } from "@lifeline/contracts";
+import { z } from "zod";
+import { modbusDeviceSchema } from "./adapters/modbus/config.ts";
+
+/** One entry per adapter type; the discriminator is `type`. */
+export const deviceSchema = z.discriminatedUnion("type", [modbusDeviceSchema]);
+
+export const mqttUplinkSchema = z.strictObject({
+  url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, "expected an mqtt:// or mqtts:// URL"),
+  clientId: z.string().min(1).max(128).optional(),
+  username: z.string().optional(),
+  /** Secrets are never inline: the name of the environment variable that holds the password. */
+  passwordEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/)
+    .optional(),
+  /** Envelopes waiting for a PUBACK beyond this are refused and counted (the journal comes with issue 5). */
+  maxInflight: z.int().min(1).max(1_000_000).default(10_000),
+});
+
+export const agentConfigSchema = z
+  .strictObject({
+    site: idSchema,
+    gateway: idSchema,
+    uplink: z.strictObject({ mqtt: mqttUplinkSchema }),
+    devices: z.array(deviceSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set<string>();
+    config.devices.forEach((d, i) => {
+      if (ids.has(d.id))
+        ctx.addIssue({ code: "custom", path: ["devices", i, "id"], message: `duplicate device id ${d.id}` });
+      ids.add(d.id);
+    });
+  });
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+export type DeviceConfig = z.infer<typeof deviceSchema>;

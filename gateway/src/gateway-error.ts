@@ -1,0 +1,15 @@
+import { LifelineError } from "@lifeline/contracts";
+
+export type GatewayErrorCode =
+  | "GATEWAY_NATS_SERVER_MISSING"
+  | "GATEWAY_NATS_SERVER_FAILED"
+  | "GATEWAY_JETSTREAM_PUBLISH_FAILED"
+  | "GATEWAY_LISTEN_FAILED";
+
+export class GatewayError extends LifelineError {
+  declare readonly code: GatewayErrorCode;
+
+  constructor(code: GatewayErrorCode, message: string, cause?: unknown) {
+    super(code, message, { cause });
+  }
+}

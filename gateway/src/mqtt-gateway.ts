@@ -1,0 +1,158 @@
+import { createServer, type Server } from "node:net";
+import {
+  envelopeId,
+  HEADER_QUARANTINE_CODE,
+  HEADER_QUARANTINE_REASON,
+  HEADER_SOURCE,
+  type Logger,
+  parseTelemetryTopic,
+  quarantineSubject,
+  silentLogger,
+  telemetrySubject,
+  tryDecodeEnvelope,
+} from "@lifeline/contracts";
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
+import { Aedes, type Client, type PublishPacket } from "aedes";
+import { GatewayError } from "./gateway-error.ts";
+
+export interface GatewayOptions {
+  nats: NatsConnection;
+  /** MQTT listen port; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** How long to wait for JetStream's ack before the MQTT client is left without a PUBACK. */
+  publishTimeoutMs?: number;
+  log?: Logger;
+}
+
+export interface GatewayStats {
+  /** Telemetry PUBLISH packets received on `lifeline/v1/tlm/…`. */
+  received: number;
+  /** Stored by JetStream (a PUBACK went back for QoS 1). */
+  stored: number;
+  /** Recognised by JetStream as a replay of a stored envelope (acknowledged, not stored twice). */
+  duplicates: number;
+  /** Unreadable or mis-addressed payloads kept in the quarantine stream. */
+  quarantined: number;
+  /** JetStream did not acknowledge: the client got no PUBACK and will resend. */
+  failed: number;
+}
+
+export interface Gateway {
+  readonly port: number;
+  stats(): GatewayStats;
+  /** Stops accepting clients, waits for forwards in flight, and closes the broker. */
+  close(): Promise<void>;
+}
+
+/**
+ * The MQTT front door: an aedes broker whose publish authorisation forwards telemetry to
+ * JetStream and completes only when JetStream acknowledged it. aedes sends the PUBACK after the
+ * authorisation callback (MQTT 3.1.1 §4.3.2), so a QoS 1 sender never gets an acknowledgement
+ * for a reading that is not durable; on failure aedes closes the connection without a PUBACK
+ * (§3.3.5) and the client resends after reconnecting.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const log = options.log ?? silentLogger;
+  const js = jetstream(options.nats, { timeout: options.publishTimeoutMs ?? 5_000 });
+  const stats: GatewayStats = { received: 0, stored: 0, duplicates: 0, quarantined: 0, failed: 0 };
+  const inflight = new Set<Promise<void>>();
+
+  const broker = await Aedes.createBroker({
+    authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
+      const route = client === null ? undefined : parseTelemetryTopic(packet.topic);
+      if (client === null || route === undefined) return callback(null);
+      stats.received++;
+      const work = forward(js, stats, client.id, packet).then(
+        () => callback(null),
+        (cause: unknown) => {
+          stats.failed++;
+          log.warn("telemetry not acknowledged by JetStream; the client will resend", {
+            client: client.id,
+            topic: packet.topic,
+            error: cause instanceof Error ? cause.message : String(cause),
+          });
+          callback(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", "JetStream did not acknowledge", cause));
+        },
+      );
+      inflight.add(work);
+      void work.finally(() => inflight.delete(work));
+    },
+  });
+  broker.on("clientError", (client, error) => {
+    log.warn("mqtt client error", { client: client.id, error: error.message });
+  });
+
+  const server = createServer(broker.handle);
+  const port = await listen(server, options.port ?? 1883, options.host ?? "127.0.0.1");
+  log.info("mqtt gateway listening", { port });
+
+  return {
+    port,
+    stats: () => ({ ...stats }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Clients still connected keep the server open; aedes.close() disconnects them.
+        broker.close(() => undefined);
+      });
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}
+
+async function forward(
+  js: JetStreamClient,
+  stats: GatewayStats,
+  clientId: string,
+  packet: PublishPacket,
+): Promise<void> {
+  const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+  const decoded = tryDecodeEnvelope(payload);
+  const route = parseTelemetryTopic(packet.topic);
+  let problem: { code: string; reason: string } | undefined;
+  if (!decoded.ok) {
+    problem = { code: decoded.error.code, reason: decoded.error.message };
+  } else if (
+    route === undefined ||
+    route.site !== decoded.envelope.site ||
+    route.gateway !== decoded.envelope.gateway ||
+    route.device !== decoded.envelope.device
+  ) {
+    problem = {
+      code: "GATEWAY_TOPIC_MISMATCH",
+      reason: `topic ${packet.topic} does not match the envelope's site/gateway/device (${
+        decoded.envelope.site
+      }/${decoded.envelope.gateway}/${decoded.envelope.device})`,
+    };
+  }
+  if (problem !== undefined || !decoded.ok) {
+    const h = headers();
+    h.set(HEADER_QUARANTINE_CODE, problem?.code ?? "UNKNOWN");
+    h.set(HEADER_QUARANTINE_REASON, (problem?.reason ?? "").slice(0, 1024).replace(/[\r\n]+/g, " "));
+    h.set(HEADER_SOURCE, `mqtt client=${clientId} topic=${packet.topic}`);
+    await js.publish(quarantineSubject("mqtt"), payload, { headers: h });
+    stats.quarantined++;
+    return;
+  }
+  const ack = await js.publish(telemetrySubject(decoded.envelope), payload, {
+    msgID: envelopeId(decoded.envelope),
+  });
+  if (ack.duplicate) stats.duplicates++;
+  else stats.stored++;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (cause) =>
+      reject(
+        new GatewayError("GATEWAY_LISTEN_FAILED", `MQTT cannot listen on ${host}:${port}: ${cause.message}`, cause),
+      ),
+    );
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { QUARANTINE_STREAM, QUARANTINE_SUBJECTS, TELEMETRY_STREAM, TELEMETRY_SUBJECTS } from "@lifeline/contracts";
+import {
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+
+export interface StreamLimits {
+  /** How long JetStream remembers message ids to drop replays; must cover the longest replay. */
+  duplicateWindowMs: number;
+  /** How long messages are kept after they were written, consumed or not. */
+  maxAgeMs: number;
+  /** Bytes kept per stream; when full, new publishes are refused rather than old data dropped. */
+  maxBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  duplicateWindowMs: 2 * 60 * 60 * 1000,
+  maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+  maxBytes: 8 * 1024 ** 3,
+};
+
+const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
+
+function streamConfig(name: string, subjects: string, limits: StreamLimits): Partial<StreamConfig> & { name: string } {
+  return {
+    name,
+    subjects: [subjects],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    // Refuse new messages when full: the publisher then stops acknowledging upstream and the
+    // edge keeps its data, instead of the stream silently dropping unconsumed old readings.
+    discard: DiscardPolicy.New,
+    duplicate_window: ms(limits.duplicateWindowMs),
+    max_age: ms(limits.maxAgeMs),
+    max_bytes: limits.maxBytes,
+  };
+}
+
+/** Creates the telemetry and quarantine streams, or brings their limits up to date. Idempotent. */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+): Promise<void> {
+  for (const [name, subjects] of [
+    [TELEMETRY_STREAM, TELEMETRY_SUBJECTS],
+    [QUARANTINE_STREAM, QUARANTINE_SUBJECTS],
+  ] as const) {
+    const config = streamConfig(name, subjects, limits);
+    try {
+      await jsm.streams.info(name);
+      await jsm.streams.update(name, config);
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
+      await jsm.streams.add(config);
+    }
+  }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof Error && /stream not found/i.test(error.message);
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from "node:fs";
+import { Session } from "chdb";
+import type { ClickHouseDriver } from "./clickhouse-driver.ts";
+import { StoreError } from "./store-error.ts";
+
+/**
+ * Embedded ClickHouse. chdb allows one data directory per process and no second process on it,
+ * so the process that writes is also the one that answers queries. All calls are the async
+ * variants, which run on libuv's thread pool and leave the event loop free.
+ */
+export class ChdbDriver implements ClickHouseDriver {
+  readonly path: string;
+  #session: Session | undefined;
+
+  constructor(path: string) {
+    mkdirSync(path, { recursive: true });
+    this.path = path;
+    this.#session = new Session(path);
+  }
+
+  async exec(sql: string, params?: Record<string, unknown>): Promise<void> {
+    await this.#run(sql, params, "TabSeparated");
+  }
+
+  async query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    const text = await this.#run(sql, params, "JSONEachRow");
+    const rows: T[] = [];
+    for (const line of text.split("\n")) if (line !== "") rows.push(JSON.parse(line) as T);
+    return rows;
+  }
+
+  async insertJsonEachRow(
+    table: string,
+    rows: Buffer,
+    settings: Record<string, string | number> = {},
+  ): Promise<{ rowsWritten: number }> {
+    const session = this.#open();
+    try {
+      const summary = await session.insert({ table, values: rows, format: "JSONEachRow", settings });
+      return { rowsWritten: summary.rowsWritten };
+    } catch (cause) {
+      throw new StoreError("STORE_INSERT_FAILED", `insert into ${table} failed: ${message(cause)}`, cause);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#session?.close();
+    this.#session = undefined;
+  }
+
+  async #run(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<string> {
+    const session = this.#open();
+    try {
+      const result =
+        params === undefined
+          ? await session.queryAsync(sql, { format })
+          : await session.queryBindAsync(sql, params, { format });
+      return result.text();
+    } catch (cause) {
+      throw new StoreError("STORE_QUERY_FAILED", `query failed: ${message(cause)}`, cause);
+    }
+  }
+
+  #open(): Session {
+    if (this.#session === undefined) {
+      throw new StoreError("STORE_CLOSED", `the ClickHouse store at ${this.path} is closed`);
+    }
+    return this.#session;
+  }
+}
+
+function message(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

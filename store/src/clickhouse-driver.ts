@@ -1,0 +1,18 @@
+/**
+ * The small surface the rest of Lifeline needs from ClickHouse. Two drivers implement it with the
+ * same SQL: embedded `chdb` (default, in-process) and, later, `@clickhouse/client` over HTTP.
+ * Parameters use ClickHouse's server-side binding (`{name:Type}`), never string interpolation.
+ */
+export interface ClickHouseDriver {
+  /** Runs a statement that returns nothing useful (DDL, INSERT … SELECT). */
+  exec(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /** Runs a query and returns its rows (JSONEachRow). */
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Inserts newline-delimited JSON rows; `settings` carry e.g. the deduplication token. */
+  insertJsonEachRow(
+    table: string,
+    rows: Buffer,
+    settings?: Record<string, string | number>,
+  ): Promise<{ rowsWritten: number }>;
+  close(): Promise<void>;
+}

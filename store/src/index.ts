@@ -1,0 +1,15 @@
+export { ChdbDriver } from "./chdb-driver.ts";
+export type { ClickHouseDriver } from "./clickhouse-driver.ts";
+export { MIGRATIONS, type Migration, migrate } from "./migrations.ts";
+export {
+  AGGREGATES,
+  type Aggregate,
+  type BucketPoint,
+  type RawPoint,
+  type SeriesQuery,
+  type SeriesResult,
+  seriesSql,
+} from "./series-query.ts";
+export { StoreError, type StoreErrorCode } from "./store-error.ts";
+export { envelopeRows, type QuarantineRow, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
+export { TelemetryStore } from "./telemetry-store.ts";

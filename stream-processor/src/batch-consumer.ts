@@ -1,0 +1,124 @@
+import type { Logger } from "@lifeline/contracts";
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+
+export interface BatchConsumerOptions {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+  durable: string;
+  /** Largest batch handed to `handle`. */
+  batchSize: number;
+  /** How long a partial batch may wait for more messages before it is handled anyway. */
+  lingerMs: number;
+  /** JetStream redelivers a message not acknowledged within this time. */
+  ackWaitMs: number;
+  /** How long JetStream waits before redelivering a batch whose handling failed. */
+  retryDelayMs: number;
+  /** Makes the batch durable; throws only when it could not (the batch is then redelivered). */
+  handle: (batch: JsMsg[]) => Promise<void>;
+  log: Logger;
+}
+
+export interface BatchConsumerStats {
+  batches: number;
+  messages: number;
+  failedBatches: number;
+}
+
+/**
+ * A durable pull consumer that hands messages to `handle` in batches and acknowledges a batch
+ * only after `handle` resolved, i.e. after the next hop made it durable. A failed batch is
+ * negatively acknowledged with a delay and comes back; nothing is acknowledged on hope.
+ */
+export class BatchConsumer {
+  readonly #o: BatchConsumerOptions;
+  readonly #stats: BatchConsumerStats = { batches: 0, messages: 0, failedBatches: 0 };
+  #pending: JsMsg[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #messages: ConsumerMessages | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: BatchConsumerOptions) {
+    this.#o = options;
+  }
+
+  stats(): BatchConsumerStats {
+    return { ...this.#stats };
+  }
+
+  async start(): Promise<void> {
+    const { jsm, js, stream, durable } = this.#o;
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: this.#o.ackWaitMs * 1_000_000,
+      max_ack_pending: this.#o.batchSize * 4,
+      max_deliver: -1,
+    };
+    try {
+      await jsm.consumers.info(stream, durable);
+      await jsm.consumers.update(stream, durable, {
+        ack_wait: config.ack_wait,
+        max_ack_pending: config.max_ack_pending,
+      });
+    } catch (error) {
+      if (!(error instanceof Error && /consumer not found/i.test(error.message))) throw error;
+      await jsm.consumers.add(stream, config);
+    }
+    const consumer = await js.consumers.get(stream, durable);
+    this.#messages = await consumer.consume({ max_messages: this.#o.batchSize * 2 });
+    this.#loop = this.#run(this.#messages);
+  }
+
+  /** Stops pulling, handles what was already received, and waits for the last acknowledgement. */
+  async stop(): Promise<void> {
+    this.#messages?.stop();
+    await this.#loop;
+    await this.#flush();
+  }
+
+  async #run(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      this.#pending.push(m);
+      if (this.#pending.length >= this.#o.batchSize) await this.#flush();
+      else this.#timer ??= setTimeout(() => void this.#flush(), this.#o.lingerMs);
+    }
+  }
+
+  #flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return this.#chain;
+    this.#chain = this.#chain.then(() => this.#handle(batch));
+    return this.#chain;
+  }
+
+  async #handle(batch: JsMsg[]): Promise<void> {
+    try {
+      await this.#o.handle(batch);
+    } catch (error) {
+      this.#stats.failedBatches++;
+      this.#o.log.error("batch not stored; JetStream will redeliver it", {
+        stream: this.#o.stream,
+        messages: batch.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      for (const m of batch) m.nak(this.#o.retryDelayMs);
+      return;
+    }
+    for (const m of batch) m.ack();
+    this.#stats.batches++;
+    this.#stats.messages += batch.length;
+  }
+}

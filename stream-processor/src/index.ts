@@ -1,0 +1,8 @@
+export { BatchConsumer, type BatchConsumerOptions, type BatchConsumerStats } from "./batch-consumer.ts";
+export { dedupToken } from "./dedup-token.ts";
+export {
+  type StreamProcessor,
+  type StreamProcessorOptions,
+  type StreamProcessorStats,
+  startStreamProcessor,
+} from "./stream-processor.ts";

@@ -1,0 +1,79 @@
+import {
+  CLICKHOUSE_SINK_CONSUMER,
+  type Logger,
+  QUARANTINE_SINK_CONSUMER,
+  QUARANTINE_STREAM,
+  silentLogger,
+  TELEMETRY_STREAM,
+} from "@lifeline/contracts";
+import type { TelemetryStore } from "@lifeline/store";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
+import { quarantineSink } from "./quarantine-sink.ts";
+import { type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
+
+export interface StreamProcessorOptions {
+  nats: NatsConnection;
+  store: TelemetryStore;
+  /** Messages per ClickHouse insert. Larger batches insert faster; ClickHouse likes ≥ 1000 rows. */
+  batchSize?: number;
+  /** Longest time a reading waits in a partial batch. */
+  lingerMs?: number;
+  ackWaitMs?: number;
+  retryDelayMs?: number;
+  log?: Logger;
+}
+
+export interface StreamProcessorStats {
+  telemetry: TelemetrySinkStats & BatchConsumerStats;
+  quarantine: { quarantined: number } & BatchConsumerStats;
+}
+
+export interface StreamProcessor {
+  stats(): StreamProcessorStats;
+  /** Stops pulling, stores and acknowledges what was received. */
+  stop(): Promise<void>;
+}
+
+/** Starts the durable consumers that write telemetry and quarantined payloads into ClickHouse. */
+export async function startStreamProcessor(options: StreamProcessorOptions): Promise<StreamProcessor> {
+  const log = options.log ?? silentLogger;
+  const js = jetstream(options.nats);
+  const jsm = await jetstreamManager(options.nats);
+  const common = {
+    js,
+    jsm,
+    batchSize: options.batchSize ?? 5_000,
+    lingerMs: options.lingerMs ?? 250,
+    ackWaitMs: options.ackWaitMs ?? 30_000,
+    retryDelayMs: options.retryDelayMs ?? 1_000,
+    log,
+  };
+  const tlmStats: TelemetrySinkStats = { envelopes: 0, rows: 0, quarantined: 0 };
+  const qrnStats = { quarantined: 0 };
+  const telemetry = new BatchConsumer({
+    ...common,
+    stream: TELEMETRY_STREAM,
+    durable: CLICKHOUSE_SINK_CONSUMER,
+    handle: telemetrySink(options.store, tlmStats),
+  });
+  const quarantine = new BatchConsumer({
+    ...common,
+    stream: QUARANTINE_STREAM,
+    durable: QUARANTINE_SINK_CONSUMER,
+    handle: quarantineSink(options.store, qrnStats),
+  });
+  await telemetry.start();
+  await quarantine.start();
+  log.info("stream processor consuming", { streams: [TELEMETRY_STREAM, QUARANTINE_STREAM] });
+  return {
+    stats: () => ({
+      telemetry: { ...tlmStats, ...telemetry.stats() },
+      quarantine: { ...qrnStats, ...quarantine.stats() },
+    }),
+    async stop() {
+      await Promise.all([telemetry.stop(), quarantine.stop()]);
+    },
+  };
+}
