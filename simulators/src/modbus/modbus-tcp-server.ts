@@ -11,6 +11,8 @@ export interface ModbusTcpServerOptions {
   host?: string;
   /** Unit ids this server answers; others get no answer, as a gateway with no such slave. */
   unitIds?: readonly number[];
+  /** Registers and coils 0..n-1 exist; reads beyond answer exception 2, as on a real device. */
+  mappedRegisters?: number;
 }
 
 export interface ModbusTcpServerStats {
@@ -94,7 +96,7 @@ export class ModbusTcpServer {
     const fc = pdu.readUInt8(0);
     let body: Buffer;
     try {
-      body = respond(bank, fc, pdu);
+      body = respond(bank, fc, pdu, this.options.mappedRegisters ?? 65_536);
     } catch (error) {
       this.stats.exceptions++;
       const code = error instanceof ModbusException ? error.exceptionCode : ILLEGAL_DATA_VALUE;
@@ -119,12 +121,12 @@ function need(pdu: Buffer, bytes: number): void {
   if (pdu.length < bytes) throw new ModbusException(ILLEGAL_DATA_VALUE);
 }
 
-function range(address: number, quantity: number, max: number): void {
-  if (quantity < 1 || quantity > max) throw new ModbusException(ILLEGAL_DATA_VALUE);
-  if (address + quantity > 65_536) throw new ModbusException(ILLEGAL_DATA_ADDRESS);
-}
-
-function respond(bank: RegisterBank, fc: number, pdu: Buffer): Buffer {
+function respond(bank: RegisterBank, fc: number, pdu: Buffer, mapped: number): Buffer {
+  // §6: quantity out of bounds is exception 3; a range outside the device's map is exception 2.
+  const range = (address: number, quantity: number, max: number) => {
+    if (quantity < 1 || quantity > max) throw new ModbusException(ILLEGAL_DATA_VALUE);
+    if (address + quantity > mapped) throw new ModbusException(ILLEGAL_DATA_ADDRESS);
+  };
   switch (fc) {
     case 0x01:
     case 0x02: {
@@ -154,6 +156,7 @@ function respond(bank: RegisterBank, fc: number, pdu: Buffer): Buffer {
     }
     case 0x05: {
       need(pdu, 5);
+      range(pdu.readUInt16BE(1), 1, 1);
       const value = pdu.readUInt16BE(3);
       if (value !== 0xff00 && value !== 0x0000) throw new ModbusException(ILLEGAL_DATA_VALUE); // §6.5
       bank.coils[pdu.readUInt16BE(1)] = value === 0xff00 ? 1 : 0;
@@ -161,6 +164,7 @@ function respond(bank: RegisterBank, fc: number, pdu: Buffer): Buffer {
     }
     case 0x06: {
       need(pdu, 5);
+      range(pdu.readUInt16BE(1), 1, 1);
       bank.holding[pdu.readUInt16BE(1)] = pdu.readUInt16BE(3);
       return Buffer.from(pdu.subarray(0, 5));
     }

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChdbDriver, TelemetryStore } from "@lifeline/store";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApi } from "../src/api-server.ts";
+
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+const NOW = T0 + 30 * 60_000;
+const dir = mkdtempSync(join(tmpdir(), "lifeline-api-"));
+let store: TelemetryStore;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  store = await TelemetryStore.open(new ChdbDriver(dir));
+  const rows = [0, 1, 2, 3, 4, 5].map((i) => ({
+    site: "mine-7",
+    gateway: "gw-01",
+    device: "dust-01",
+    metric: "pm10",
+    ts: T0 + i * 20_000,
+    value: i + 0.5,
+    unit: "mg/m3",
+    quality: "good" as const,
+    boot_id: "b1",
+    seq: i,
+    idx: 0,
+    stream_seq: i + 1,
+  }));
+  await store.insertTelemetry(rows, "seed");
+  app = await buildApi({ store, now: () => NOW });
+});
+afterAll(async () => {
+  await app.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const get = async (query: string) => {
+  const res = await app.inject({ method: "GET", url: `/v1/series?${query}` });
+  return { status: res.statusCode, body: res.json() };
+};
+
+describe("GET /v1/series", () => {
+  it("returns raw readings in [from, to) with source timestamps", async () => {
+    const { status, body } = await get(`device=dust-01&metric=pm10&from=${T0}&to=${T0 + 60_000}`);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      site: null,
+      device: "dust-01",
+      metric: "pm10",
+      unit: "mg/m3",
+      from: T0,
+      to: T0 + 60_000,
+      step: null,
+      agg: "raw",
+      truncated: false,
+      points: [
+        { ts: T0, value: 0.5, quality: "good" },
+        { ts: T0 + 20_000, value: 1.5, quality: "good" },
+        { ts: T0 + 40_000, value: 2.5, quality: "good" },
+      ],
+    });
+  });
+
+  it("aggregates by step, with ISO 8601 times, defaulting to avg", async () => {
+    const { status, body } = await get("device=dust-01&metric=pm10&from=2026-01-05T08:00:00Z&to=2026-01-05T08:02:00Z&step=1m");
+    expect(status).toBe(200);
+    expect(body.agg).toBe("avg");
+    expect(body.step).toBe(60_000);
+    expect(body.points).toEqual([
+      { ts: T0, value: 1.5, count: 3 },
+      { ts: T0 + 60_000, value: 4.5, count: 3 },
+    ]);
+  });
+
+  it("takes p95 and max", async () => {
+    const max = await get(`device=dust-01&metric=pm10&from=${T0}&to=${T0 + 120_000}&step=2m&agg=max`);
+    expect(max.body.points).toEqual([{ ts: T0, value: 5.5, count: 6 }]);
+    const p95 = await get(`device=dust-01&metric=pm10&from=${T0}&to=${T0 + 120_000}&step=2m&agg=p95`);
+    expect(p95.body.points[0].value).toBeCloseTo(5.25, 10);
+  });
+
+  it("defaults to the last hour before now", async () => {
+    const { body } = await get("device=dust-01&metric=pm10");
+    expect([body.from, body.to]).toEqual([NOW - 3_600_000, NOW]);
+    expect(body.points.length).toBe(6);
+  });
+
+  it.each([
+    ["metric=pm10", "device", "device: Invalid input: expected string, received undefined"],
+    ["device=dust.01&metric=pm10", "device", "device: expected 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"],
+    [
+      "device=dust-01&metric=pm10&from=yesterday",
+      "from",
+      "from: expected epoch milliseconds or an ISO 8601 time such as 2026-01-05T08:00:00Z",
+    ],
+    [`device=dust-01&metric=pm10&from=${T0}&to=${T0}`, "from", "from: expected from to be before to"],
+    ["device=dust-01&metric=pm10&step=5x", "step", "step: expected a duration from 1ms to 366d, such as 10s, 1m, 1h, 1d"],
+    ["device=dust-01&metric=pm10&agg=median&step=1m", "agg", 'agg: Invalid option: expected one of "raw"|"avg"|"min"|"max"|"sum"|"count"|"first"|"last"|"p50"|"p95"|"p99"'],
+    ["device=dust-01&metric=pm10&agg=max", "step", "step: agg=max needs a step, such as step=1m"],
+    ["device=dust-01&metric=pm10&limit=0", "limit", "limit: Too small: expected number to be >=1"],
+    ["device=dust-01&metric=pm10&colour=red", "colour", 'colour: Unrecognized key: "colour"'],
+  ])("answers 400 naming the parameter for %s", async (query, parameter, message) => {
+    const { status, body } = await get(query);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: { code: "API_BAD_PARAMETER", parameter, message } });
+  });
+
+  it("answers 404 with a code for unknown routes", async () => {
+    const res = await app.inject({ method: "GET", url: "/v1/nothing" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: "API_NOT_FOUND", message: "no route GET /v1/nothing" } });
+  });
+});

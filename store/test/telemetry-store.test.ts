@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChdbDriver } from "../src/chdb-driver.ts";
+import { MIGRATIONS, migrate } from "../src/migrations.ts";
+import type { TelemetryRow } from "../src/telemetry-rows.ts";
+import { TelemetryStore } from "../src/telemetry-store.ts";
+
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+const dir = mkdtempSync(join(tmpdir(), "lifeline-store-"));
+let store: TelemetryStore;
+
+const row = (i: number, value: number, metric = "pm10"): TelemetryRow => ({
+  site: "mine-7",
+  gateway: "gw-01",
+  device: "dust-01",
+  metric,
+  ts: T0 + i * 15_000,
+  value,
+  unit: "mg/m3",
+  quality: "good",
+  boot_id: "b1",
+  seq: i,
+  idx: 0,
+  stream_seq: i + 1,
+});
+
+beforeAll(async () => {
+  store = await TelemetryStore.open(new ChdbDriver(dir));
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("TelemetryStore", () => {
+  it("applies each migration once", async () => {
+    expect(await migrate(store.driver)).toEqual([]);
+    const rows = await store.driver.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it("drops a batch inserted again with the same token, keeps one with a new token", async () => {
+    const batch = [row(0, 0.1), row(1, 0.2), row(2, 0.3)];
+    expect(await store.insertTelemetry(batch, "tlm:1-3")).toBe(3);
+    await store.insertTelemetry(batch, "tlm:1-3");
+    const count = async () =>
+      (await store.driver.query<{ n: number }>("SELECT toUInt32(count()) AS n FROM telemetry WHERE device = 'dust-01'"))[0]?.n;
+    expect(await count()).toBe(3);
+    await store.insertTelemetry([row(3, 0.4)], "tlm:4-4");
+    expect(await count()).toBe(4);
+  });
+
+  it("returns raw readings with their source timestamps, in order", async () => {
+    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0, to: T0 + 60_000, agg: "avg", limit: 10 });
+    expect(result).toEqual({
+      unit: "mg/m3",
+      truncated: false,
+      points: [
+        { ts: T0, value: 0.1, quality: "good" },
+        { ts: T0 + 15_000, value: 0.2, quality: "good" },
+        { ts: T0 + 30_000, value: 0.3, quality: "good" },
+        { ts: T0 + 45_000, value: 0.4, quality: "good" },
+      ],
+    });
+  });
+
+  it("says when the answer was cut at the limit", async () => {
+    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0, to: T0 + 60_000, agg: "avg", limit: 2 });
+    expect(result.points.map((p) => p.ts)).toEqual([T0, T0 + 15_000]);
+    expect(result.truncated).toBe(true);
+  });
+
+  it.each([
+    ["avg", [0.15000000000000002, 0.35]],
+    ["min", [0.1, 0.3]],
+    ["max", [0.2, 0.4]],
+    ["sum", [0.30000000000000004, 0.7]],
+    ["count", [2, 2]],
+    ["first", [0.1, 0.3]],
+    ["last", [0.2, 0.4]],
+  ] as const)("aggregates 30 s buckets with %s", async (agg, values) => {
+    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0, to: T0 + 60_000, stepMs: 30_000, agg, limit: 10 });
+    expect(result.points).toEqual([
+      { ts: T0, value: values[0], count: 2 },
+      { ts: T0 + 30_000, value: values[1], count: 2 },
+    ]);
+  });
+
+  it("treats from as inclusive and to as exclusive", async () => {
+    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0 + 15_000, to: T0 + 45_000, agg: "avg", limit: 10 });
+    expect(result.points.map((p) => p.ts)).toEqual([T0 + 15_000, T0 + 30_000]);
+  });
+});
