@@ -8,6 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    reporters: ["default", "./scripts/summary-reporter.ts"],
     env: { ORT_DISABLE_TELEMETRY: "1", TURBO_TELEMETRY_DISABLED: "1" },
   },
 });

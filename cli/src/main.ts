@@ -10,6 +10,19 @@ ${UP_USAGE}`;
 
 /** The `lifeline` command: a thin dispatcher; the work lives in the packages. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    // node:util parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
+    if (String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`lifeline: ${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "up":

@@ -65,7 +65,9 @@ describe("GET /v1/series", () => {
   });
 
   it("aggregates by step, with ISO 8601 times, defaulting to avg", async () => {
-    const { status, body } = await get("device=dust-01&metric=pm10&from=2026-01-05T08:00:00Z&to=2026-01-05T08:02:00Z&step=1m");
+    const { status, body } = await get(
+      "device=dust-01&metric=pm10&from=2026-01-05T08:00:00Z&to=2026-01-05T08:02:00Z&step=1m",
+    );
     expect(status).toBe(200);
     expect(body.agg).toBe("avg");
     expect(body.step).toBe(60_000);
@@ -97,8 +99,16 @@ describe("GET /v1/series", () => {
       "from: expected epoch milliseconds or an ISO 8601 time such as 2026-01-05T08:00:00Z",
     ],
     [`device=dust-01&metric=pm10&from=${T0}&to=${T0}`, "from", "from: expected from to be before to"],
-    ["device=dust-01&metric=pm10&step=5x", "step", "step: expected a duration from 1ms to 366d, such as 10s, 1m, 1h, 1d"],
-    ["device=dust-01&metric=pm10&agg=median&step=1m", "agg", 'agg: Invalid option: expected one of "raw"|"avg"|"min"|"max"|"sum"|"count"|"first"|"last"|"p50"|"p95"|"p99"'],
+    [
+      "device=dust-01&metric=pm10&step=5x",
+      "step",
+      "step: expected a duration from 1ms to 366d, such as 10s, 1m, 1h, 1d",
+    ],
+    [
+      "device=dust-01&metric=pm10&agg=median&step=1m",
+      "agg",
+      'agg: Invalid option: expected one of "raw"|"avg"|"min"|"max"|"sum"|"count"|"first"|"last"|"p50"|"p95"|"p99"',
+    ],
     ["device=dust-01&metric=pm10&agg=max", "step", "step: agg=max needs a step, such as step=1m"],
     ["device=dust-01&metric=pm10&limit=0", "limit", "limit: Too small: expected number to be >=1"],
     ["device=dust-01&metric=pm10&colour=red", "colour", 'colour: Unrecognized key: "colour"'],

@@ -42,9 +42,19 @@ const malformed: Array<[name: string, payload: unknown, code: string, issues: Ar
     "CONTRACT_INVALID_ENVELOPE",
     [["device", "expected 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"]],
   ],
-  ["negative seq", { ...good, seq: -1 }, "CONTRACT_INVALID_ENVELOPE", [["seq", "Too small: expected number to be >=0"]]],
+  [
+    "negative seq",
+    { ...good, seq: -1 },
+    "CONTRACT_INVALID_ENVELOPE",
+    [["seq", "Too small: expected number to be >=0"]],
+  ],
   ["fractional seq", { ...good, seq: 1.5 }, "CONTRACT_INVALID_ENVELOPE", [["seq", "expected an integer"]]],
-  ["no readings", { ...good, readings: [] }, "CONTRACT_INVALID_ENVELOPE", [["readings", "expected at least one reading"]]],
+  [
+    "no readings",
+    { ...good, readings: [] },
+    "CONTRACT_INVALID_ENVELOPE",
+    [["readings", "expected at least one reading"]],
+  ],
   [
     "ts in seconds, not ms",
     withReading({ ts: 1_767_225_600 }),

@@ -7,6 +7,7 @@ import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./ag
 import { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
 
 export interface EdgeAgentOptions {
+  /** Source of reading timestamps (tests pass a stub); polling itself runs on real timers. */
   clock?: Clock;
   /** A fresh id per process start; tests pass a fixed one. */
   bootId?: string;
@@ -39,7 +40,7 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
   const clock = options.clock ?? Date.now;
   const log = options.log ?? silentLogger;
   const env = options.env ?? process.env;
-  const bootId = options.bootId ?? `b${clock().toString(36)}${randomBytes(4).toString("hex")}`;
+  const bootId = options.bootId ?? randomBytes(8).toString("hex");
   const stats = { polls: 0, readings: 0, envelopes: 0, errors: {} as Record<string, number> };
   const lastErrors = new Map<string, AdapterError>();
   const mqttConfig = config.uplink.mqtt;
@@ -91,7 +92,6 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
             await adapter.gather(sink);
           },
           stopping.signal,
-          clock,
         ),
       );
     } else {
@@ -114,11 +114,11 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
 }
 
 /** Calls `poll` every `intervalMs`, measured from start to start, never two at once. */
-async function pollLoop(intervalMs: number, poll: () => Promise<void>, signal: AbortSignal, clock: Clock) {
+async function pollLoop(intervalMs: number, poll: () => Promise<void>, signal: AbortSignal) {
   while (!signal.aborted) {
-    const started = clock();
+    const started = performance.now();
     await poll();
-    const wait = Math.max(0, intervalMs - (clock() - started));
+    const wait = Math.max(0, intervalMs - (performance.now() - started));
     await new Promise<void>((resolve) => {
       const onAbort = () => {
         clearTimeout(timer);

@@ -29,7 +29,11 @@ async function gather(adapter: ModbusAdapter) {
   const readings: Reading[] = [];
   const errors: AdapterError[] = [];
   await adapter.gather({ readings: (_d, r) => readings.push(...r), error: (e) => errors.push(e) });
-  return { values: readings.map((r) => r.value), errors: errors.map((e) => e.code), messages: errors.map((e) => e.message) };
+  return {
+    values: readings.map((r) => r.value),
+    errors: errors.map((e) => e.code),
+    messages: errors.map((e) => e.message),
+  };
 }
 
 async function device(value: number, port = 0) {
@@ -71,7 +75,9 @@ describe("modbus adapter under faults", () => {
     const result = await gather(adapter);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(result.errors).toEqual(["EDGE_MODBUS_TIMEOUT"]);
-    expect(result.messages).toEqual(["device mute-01, point Level: reading holding registers 0..0: no answer within 200 ms"]);
+    expect(result.messages).toEqual([
+      "device mute-01, point Level: reading holding registers 0..0: no answer within 200 ms",
+    ]);
   });
 
   it("picks a restarted device up again without operator action", async () => {

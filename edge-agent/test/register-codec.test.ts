@@ -29,7 +29,17 @@ describe("decodeRegisters", () => {
 
 describe("planReads", () => {
   const point = (address: number, datatype: ModbusPoint["datatype"], register: ModbusPoint["register"] = "holding") =>
-    ({ name: `p${address}`, metric: `m${address}`, unit: "", register, address, datatype, byteOrder: "ABCD", scale: 1, offset: 0 }) as ModbusPoint;
+    ({
+      name: `p${address}`,
+      metric: `m${address}`,
+      unit: "",
+      register,
+      address,
+      datatype,
+      byteOrder: "ABCD",
+      scale: 1,
+      offset: 0,
+    }) as ModbusPoint;
 
   it("coalesces neighbours within the gap and splits past it", () => {
     const plan = planReads([point(0, "float32"), point(2, "float32"), point(12, "uint16"), point(40, "uint16")], 8);

@@ -37,7 +37,9 @@ afterAll(async () => {
 describe("TelemetryStore", () => {
   it("applies each migration once", async () => {
     expect(await migrate(store.driver)).toEqual([]);
-    const rows = await store.driver.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+    const rows = await store.driver.query<{ version: number }>(
+      "SELECT version FROM schema_migrations ORDER BY version",
+    );
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
@@ -46,14 +48,23 @@ describe("TelemetryStore", () => {
     expect(await store.insertTelemetry(batch, "tlm:1-3")).toBe(3);
     await store.insertTelemetry(batch, "tlm:1-3");
     const count = async () =>
-      (await store.driver.query<{ n: number }>("SELECT toUInt32(count()) AS n FROM telemetry WHERE device = 'dust-01'"))[0]?.n;
+      (
+        await store.driver.query<{ n: number }>("SELECT toUInt32(count()) AS n FROM telemetry WHERE device = 'dust-01'")
+      )[0]?.n;
     expect(await count()).toBe(3);
     await store.insertTelemetry([row(3, 0.4)], "tlm:4-4");
     expect(await count()).toBe(4);
   });
 
   it("returns raw readings with their source timestamps, in order", async () => {
-    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0, to: T0 + 60_000, agg: "avg", limit: 10 });
+    const result = await store.series({
+      device: "dust-01",
+      metric: "pm10",
+      from: T0,
+      to: T0 + 60_000,
+      agg: "avg",
+      limit: 10,
+    });
     expect(result).toEqual({
       unit: "mg/m3",
       truncated: false,
@@ -67,7 +78,14 @@ describe("TelemetryStore", () => {
   });
 
   it("says when the answer was cut at the limit", async () => {
-    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0, to: T0 + 60_000, agg: "avg", limit: 2 });
+    const result = await store.series({
+      device: "dust-01",
+      metric: "pm10",
+      from: T0,
+      to: T0 + 60_000,
+      agg: "avg",
+      limit: 2,
+    });
     expect(result.points.map((p) => p.ts)).toEqual([T0, T0 + 15_000]);
     expect(result.truncated).toBe(true);
   });
@@ -81,7 +99,15 @@ describe("TelemetryStore", () => {
     ["first", [0.1, 0.3]],
     ["last", [0.2, 0.4]],
   ] as const)("aggregates 30 s buckets with %s", async (agg, values) => {
-    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0, to: T0 + 60_000, stepMs: 30_000, agg, limit: 10 });
+    const result = await store.series({
+      device: "dust-01",
+      metric: "pm10",
+      from: T0,
+      to: T0 + 60_000,
+      stepMs: 30_000,
+      agg,
+      limit: 10,
+    });
     expect(result.points).toEqual([
       { ts: T0, value: values[0], count: 2 },
       { ts: T0 + 30_000, value: values[1], count: 2 },
@@ -89,7 +115,14 @@ describe("TelemetryStore", () => {
   });
 
   it("treats from as inclusive and to as exclusive", async () => {
-    const result = await store.series({ device: "dust-01", metric: "pm10", from: T0 + 15_000, to: T0 + 45_000, agg: "avg", limit: 10 });
+    const result = await store.series({
+      device: "dust-01",
+      metric: "pm10",
+      from: T0 + 15_000,
+      to: T0 + 45_000,
+      agg: "avg",
+      limit: 10,
+    });
     expect(result.points.map((p) => p.ts)).toEqual([T0 + 15_000, T0 + 30_000]);
   });
 });

@@ -1,0 +1,100 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const bin = join(import.meta.dirname, "../bin/lifeline.js");
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function lifeline(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [bin, ...args], { env });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (c) => (out.stdout += c));
+  child.stderr.on("data", (c) => (out.stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, out, exited };
+}
+
+async function waitFor(out: { stdout: string }, text: string, child: ChildProcessWithoutNullStreams, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!out.stdout.includes(text)) {
+    if (child.exitCode !== null) throw new Error(`lifeline exited early:\n${out.stdout}`);
+    if (Date.now() > deadline) throw new Error(`no '${text}' within ${ms} ms:\n${out.stdout}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("lifeline up", () => {
+  it("runs the demo site, serves its readings within 60 s, and stops cleanly on Ctrl-C", async () => {
+    const data = mkdtempSync(join(tmpdir(), "lifeline-up-"));
+    dirs.push(data);
+    const started = Date.now();
+    const { child, out, exited } = lifeline([
+      "up",
+      "--demo",
+      "--data",
+      data,
+      "--api-port",
+      "0",
+      "--mqtt-port",
+      "0",
+      "--nats-port",
+      "0",
+    ]);
+    await waitFor(out, "Press Ctrl-C to stop.", child, 30_000);
+    const api = /API\s+(http:\/\/[^\s]+)/.exec(out.stdout)?.[1];
+    expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const natsPid = Number(/pid=(\d+)/.exec(out.stderr)?.[1]);
+    expect(natsPid).toBeGreaterThan(1);
+    expect(existsSync(`/proc/${natsPid}`)).toBe(true);
+
+    let points: Array<{ ts: number; value: number }> = [];
+    while (points.length === 0 && Date.now() - started < 60_000) {
+      const res = await fetch(`${api}/v1/series?device=dust-01&metric=pm10`);
+      points = ((await res.json()) as { points: typeof points }).points;
+      if (points.length === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(points.length).toBeGreaterThan(0);
+    // The demo dust monitor's PM10 stays within its physical model: 0.15 ± 0.05 ± 0.01 mg/m³.
+    for (const p of points) expect(p.value).toBeGreaterThan(0.09);
+    for (const p of points) expect(p.value).toBeLessThan(0.21);
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(out.stderr).toContain("stopped");
+    expect(existsSync(`/proc/${natsPid}`)).toBe(false); // no orphaned nats-server
+    expect(existsSync(join(data, "nats-server.pid"))).toBe(false);
+  }, 90_000);
+
+  it("names the package to install when nats-server is missing", async () => {
+    const data = mkdtempSync(join(tmpdir(), "lifeline-up-"));
+    dirs.push(data);
+    const { out, exited } = lifeline(
+      ["up", "--data", data, "--api-port", "0", "--mqtt-port", "0", "--nats-port", "0"],
+      {
+        ...process.env,
+        PATH: "/nonexistent",
+      },
+    );
+    expect(await exited).toBe(1);
+    expect(out.stderr).toContain(
+      "could not start [GATEWAY_NATS_SERVER_MISSING]: nats-server was not found on the PATH; install the Debian/Ubuntu package 'nats-server' (apt-get install nats-server)",
+    );
+  });
+
+  it("refuses an unknown command with usage", async () => {
+    const { out, exited } = lifeline(["upp"]);
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain("lifeline: unknown command 'upp'");
+  });
+
+  it("refuses an unknown option with usage", async () => {
+    const { out, exited } = lifeline(["up", "--colour"]);
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain("lifeline: Unknown option '--colour'");
+  });
+});

@@ -1,0 +1,1 @@
+export { checkFormatVersion, type FormatCheck, PROFILE_FORMAT } from "./format-version.ts";

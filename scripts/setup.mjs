@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Brings a fresh Debian/Ubuntu machine to the point where `npm start` and `npm test` run.
+// Dependency-free on purpose: it runs before `npm install` has put anything in node_modules.
+//
+//   node scripts/setup.mjs              what `npm start` needs
+//   node scripts/setup.mjs --for-tests  also what the test suite talks to (mosquitto clients, …)
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const forTests = process.argv.includes("--for-tests");
+
+/** Each command the stack or the tests run, and the Debian package that provides it. */
+const SYSTEM_PACKAGES = [
+  {
+    command: "nats-server",
+    apt: "nats-server",
+    why: "the NATS JetStream server that lifeline up starts",
+    forTests: false,
+  },
+  {
+    command: "mosquitto_pub",
+    apt: "mosquitto-clients",
+    why: "the independent MQTT client of the interop tests",
+    forTests: true,
+  },
+];
+
+function say(message) {
+  process.stderr.write(`[setup] ${message}\n`);
+}
+
+function onPath(command) {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+function run(command, args, options = {}) {
+  say(`$ ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, { stdio: "inherit", cwd: root, ...options });
+  if (result.status !== 0) {
+    say(`'${command} ${args.join(" ")}' failed with exit code ${result.status}`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    say(`Node.js ${process.versions.node} is too old: Lifeline needs Node.js >= 20.19`);
+    process.exit(1);
+  }
+}
+
+function installSystemPackages() {
+  const missing = SYSTEM_PACKAGES.filter((p) => (forTests || !p.forTests) && !onPath(p.command));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.apt);
+  for (const p of missing) say(`missing ${p.command} (${p.why}), from the package ${p.apt}`);
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || !onPath("apt-get")) {
+    say(
+      `install them, then run this again:\n\n    sudo apt-get update && sudo apt-get install -y ${names.join(" ")}\n`,
+    );
+    process.exit(1);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...names], { stdio: "inherit", env });
+  if (install().status !== 0) {
+    run("apt-get", ["update", "-q"], { env }); // a fresh machine has no package lists yet
+    run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...names], { env });
+  }
+}
+
+function installNodeModules() {
+  const marker = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  const fresh = existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (fresh) return;
+  run("npm", existsSync(lock) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
+}
+
+checkNode();
+installSystemPackages();
+installNodeModules();
