@@ -79,7 +79,7 @@ function installNodeModules() {
   const lock = join(root, "package-lock.json");
   const fresh = existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
   if (fresh) return;
-  run("npm", existsSync(lock) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
+  run("npm", ["install", "--no-audit", "--no-fund"]);
 }
 
 checkNode();
