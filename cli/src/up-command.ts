@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { LifelineError } from "@lifeline/contracts";
 import { consoleLogger } from "./console-logger.ts";
+import { isPortFree } from "./free-port.ts";
 import { startStack } from "./stack.ts";
 
 export const UP_USAGE = `lifeline up [--demo] [--data DIR] [--host H] [--api-port N] [--mqtt-port N] [--nats-port N]
@@ -15,10 +16,31 @@ stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drain
   --mqtt-port N  MQTT port for devices and edge agents (default 1883)
   --nats-port N  NATS client port (default 4222)`;
 
-function port(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
+const DEFAULT_PORTS = { "api-port": 8080, "mqtt-port": 1883, "nats-port": 4222 } as const;
+
+/**
+ * A port the user named is used as given (and fails loudly if taken). A default port that is
+ * taken — Debian's nats-server and mosquitto packages start system services on 4222 and 1883 —
+ * is replaced by a free one, with a warning, so that `npm start` works on a fresh machine.
+ */
+async function port(
+  value: string | undefined,
+  name: keyof typeof DEFAULT_PORTS,
+  host: string,
+  log: ReturnType<typeof consoleLogger>,
+): Promise<number> {
+  if (value === undefined) {
+    const preferred = DEFAULT_PORTS[name];
+    if (await isPortFree(preferred, host)) return preferred;
+    log.warn(`port ${preferred} is in use (a system service?); using a free port instead, or set --${name}`);
+    return 0;
+  }
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`--${name}: expected a port number, got ${value}`);
+  if (!/^\d+$/.test(value) || n > 65_535) {
+    throw Object.assign(new Error(`--${name}: expected a port number from 0 to 65535, got '${value}'`), {
+      code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE",
+    });
+  }
   return n;
 }
 
@@ -41,14 +63,18 @@ export async function upCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const log = consoleLogger("lifeline");
+  const host = values.host;
+  const apiPort = await port(values["api-port"], "api-port", host, log);
+  const mqttPort = await port(values["mqtt-port"], "mqtt-port", host, log);
+  const natsPort = await port(values["nats-port"], "nats-port", host, log);
   let stack: Awaited<ReturnType<typeof startStack>>;
   try {
     stack = await startStack({
       dataDir: resolve(values.data),
-      host: values.host,
-      apiPort: port(values["api-port"], "api-port", 8080),
-      mqttPort: port(values["mqtt-port"], "mqtt-port", 1883),
-      natsPort: port(values["nats-port"], "nats-port", 4222),
+      host,
+      apiPort,
+      mqttPort,
+      natsPort,
       demo: values.demo,
       logger: consoleLogger,
     });

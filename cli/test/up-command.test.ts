@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -70,17 +71,25 @@ describe("lifeline up", () => {
     expect(existsSync(join(data, "nats-server.pid"))).toBe(false);
   }, 90_000);
 
-  it("names the package to install when nats-server is missing", async () => {
+  it("names the package to install when nats-server is missing, after moving off a taken default port", async () => {
     const data = mkdtempSync(join(tmpdir(), "lifeline-up-"));
     dirs.push(data);
-    const { out, exited } = lifeline(
-      ["up", "--data", data, "--api-port", "0", "--mqtt-port", "0", "--nats-port", "0"],
-      {
-        ...process.env,
-        PATH: "/nonexistent",
-      },
+    // Hold the default NATS port, as Debian's nats-server service would (if it is already held, so much the better).
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once("error", () => resolve());
+      holder.listen(4222, "127.0.0.1", () => resolve());
+    });
+    const { out, exited } = lifeline(["up", "--data", data, "--api-port", "0", "--mqtt-port", "0"], {
+      ...process.env,
+      PATH: "/nonexistent",
+    });
+    const code = await exited;
+    await new Promise((r) => holder.close(() => r(undefined)));
+    expect(out.stderr).toContain(
+      "port 4222 is in use (a system service?); using a free port instead, or set --nats-port",
     );
-    expect(await exited).toBe(1);
+    expect(code).toBe(1);
     expect(out.stderr).toContain(
       "could not start [GATEWAY_NATS_SERVER_MISSING]: nats-server was not found on the PATH; install the Debian/Ubuntu package 'nats-server' (apt-get install nats-server)",
     );
@@ -90,6 +99,12 @@ describe("lifeline up", () => {
     const { out, exited } = lifeline(["upp"]);
     expect(await exited).toBe(2);
     expect(out.stderr).toContain("lifeline: unknown command 'upp'");
+  });
+
+  it("refuses a port that is not a number", async () => {
+    const { out, exited } = lifeline(["up", "--api-port", "http"]);
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain("lifeline: --api-port: expected a port number from 0 to 65535, got 'http'");
   });
 
   it("refuses an unknown option with usage", async () => {
