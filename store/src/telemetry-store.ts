@@ -20,18 +20,17 @@ export class TelemetryStore {
     return new TelemetryStore(driver);
   }
 
-  async insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
-    if (rows.length === 0) return 0;
-    const result = await this.driver.insertJsonEachRow("telemetry", toJsonEachRow(rows), {
-      insert_deduplicate: 1,
-      insert_deduplication_token: dedupToken,
-    });
-    return result.rowsWritten;
+  insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
+    return this.#insert("telemetry", rows, dedupToken);
   }
 
-  async insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {
+  insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {
+    return this.#insert("quarantine", rows, dedupToken);
+  }
+
+  async #insert(table: string, rows: readonly object[], dedupToken: string): Promise<number> {
     if (rows.length === 0) return 0;
-    const result = await this.driver.insertJsonEachRow("quarantine", toJsonEachRow(rows), {
+    const result = await this.driver.insertJsonEachRow(table, toJsonEachRow(rows), {
       insert_deduplicate: 1,
       insert_deduplication_token: dedupToken,
     });
