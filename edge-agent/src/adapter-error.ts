@@ -1,11 +1,7 @@
 import { LifelineError } from "@lifeline/contracts";
 
-export type AdapterErrorCode =
-  | "EDGE_MODBUS_CONNECT_FAILED"
-  | "EDGE_MODBUS_TIMEOUT"
-  | "EDGE_MODBUS_EXCEPTION"
-  | "EDGE_MODBUS_IO"
-  | "EDGE_MODBUS_BAD_VALUE";
+/** `EDGE_<PROTOCOL>_<FAILURE>`, e.g. `EDGE_MODBUS_TIMEOUT`, `EDGE_HJ212_BAD_CRC`; each adapter's README lists its own. */
+export type AdapterErrorCode = `EDGE_${string}`;
 
 /** A device or point that could not be read, named so a field engineer can find it. */
 export class AdapterError extends LifelineError {

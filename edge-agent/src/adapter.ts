@@ -18,10 +18,15 @@ export interface PolledAdapter {
   close(): Promise<void>;
 }
 
-/** An adapter for devices that speak when they like (OPC UA subscriptions, HJ 212 uploads). */
+/**
+ * An adapter for devices that speak when they like: an OPC UA subscription, or a receiver that
+ * HJ 212 monitors and SL 651 RTUs connect to. One streaming adapter may serve many devices (a
+ * receiver maps each station's address to a device id), so it is named by its own `id`.
+ * `start` resolves once the adapter is listening or subscribed; failures after that go to the sink.
+ */
 export interface StreamingAdapter {
   readonly kind: "streaming";
-  readonly device: string;
+  readonly id: string;
   start(sink: ReadingSink): Promise<void>;
   close(): Promise<void>;
 }
