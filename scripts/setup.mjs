@@ -12,18 +12,31 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const forTests = process.argv.includes("--for-tests");
 
-/** Each command the stack or the tests run, and the Debian package that provides it. */
+/** Each program the stack or the tests run, how to tell it is there, and the Debian package that provides it. */
 const SYSTEM_PACKAGES = [
   {
-    command: "nats-server",
+    check: "command -v nats-server",
     apt: "nats-server",
     why: "the NATS JetStream server that lifeline up starts",
     forTests: false,
   },
   {
-    command: "mosquitto_pub",
+    check: "command -v mosquitto_pub",
     apt: "mosquitto-clients",
     why: "the independent MQTT client of the interop tests",
+    forTests: true,
+  },
+  {
+    // Debian's Python packages are seen by /usr/bin/python3, not by a python3 earlier on the PATH.
+    check: "/usr/bin/python3 -c 'import pymodbus'",
+    apt: "python3-pymodbus",
+    why: "the independent Modbus peer of the tests",
+    forTests: true,
+  },
+  {
+    check: "command -v socat",
+    apt: "socat",
+    why: "the pseudo-terminal pair that stands in for a serial cable in the tests",
     forTests: true,
   },
 ];
@@ -32,8 +45,8 @@ function say(message) {
   process.stderr.write(`[setup] ${message}\n`);
 }
 
-function onPath(command) {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+function present(check) {
+  return spawnSync("sh", ["-c", check], { stdio: "ignore" }).status === 0;
 }
 
 function run(command, args, options = {}) {
@@ -54,12 +67,12 @@ function checkNode() {
 }
 
 function installSystemPackages() {
-  const missing = SYSTEM_PACKAGES.filter((p) => (forTests || !p.forTests) && !onPath(p.command));
+  const missing = SYSTEM_PACKAGES.filter((p) => (forTests || !p.forTests) && !present(p.check));
   if (missing.length === 0) return;
   const names = missing.map((p) => p.apt);
-  for (const p of missing) say(`missing ${p.command} (${p.why}), from the package ${p.apt}`);
+  for (const p of missing) say(`missing ${p.apt}: ${p.why}`);
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!isRoot || !onPath("apt-get")) {
+  if (!isRoot || !present("command -v apt-get")) {
     say(
       `install them, then run this again:\n\n    sudo apt-get update && sudo apt-get install -y ${names.join(" ")}\n`,
     );

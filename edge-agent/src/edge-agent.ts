@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Envelope, type Logger, type Reading, silentLogger } from "@lifeline/contracts";
 import type { Adapter, Clock, ReadingSink } from "./adapter.ts";
 import type { AdapterError } from "./adapter-error.ts";
-import { createAdapter } from "./adapters/registry.ts";
+import { adapterContext, createAdapter } from "./adapters/registry.ts";
 import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./agent-config.ts";
 import { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
 
@@ -79,7 +79,8 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
     },
   };
 
-  const adapters: Adapter[] = config.devices.map((d) => createAdapter(d, clock));
+  const context = adapterContext(clock);
+  const adapters: Adapter[] = config.devices.map((d) => createAdapter(d, context));
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
   for (const adapter of adapters) {

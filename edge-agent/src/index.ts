@@ -4,16 +4,26 @@ export {
   BYTE_ORDERS,
   type ByteOrder,
   MODBUS_DATATYPES,
+  MODBUS_TABLES,
+  type ModbusConnection,
   type ModbusDatatype,
   type ModbusDeviceConfig,
   type ModbusPoint,
+  type ModbusTable,
+  modbusConnectionSchema,
   modbusDeviceSchema,
   modbusPointSchema,
 } from "./adapters/modbus/config.ts";
 export { ModbusAdapter } from "./adapters/modbus/modbus-adapter.ts";
-export { MAX_REGISTERS_PER_READ, planReads, type ReadRequest } from "./adapters/modbus/read-plan.ts";
-export { decodeRegisters } from "./adapters/modbus/register-codec.ts";
-export { createAdapter } from "./adapters/registry.ts";
+export { type LineSettings, ModbusLine, ModbusLines } from "./adapters/modbus/modbus-line.ts";
+export { MAX_BITS_PER_READ, MAX_REGISTERS_PER_READ, planReads, type ReadRequest } from "./adapters/modbus/read-plan.ts";
+export {
+  decodeRegisters,
+  encodeRegisters,
+  fromBigEndianBytes,
+  toBigEndianBytes,
+} from "./adapters/modbus/register-codec.ts";
+export { type AdapterContext, adapterContext, createAdapter } from "./adapters/registry.ts";
 export {
   type AgentConfig,
   type AgentConfigInput,

@@ -11,15 +11,17 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-function adapterFor(id: string, port: number, timeoutMs = 300) {
+function adapterFor(id: string, port: number, timeoutMs = 300, backoff = { initialMs: 0, maxMs: 0 }) {
   const adapter = new ModbusAdapter(
     modbusDeviceSchema.parse({
       id,
       type: "modbus",
       connection: { host: "127.0.0.1", port, timeoutMs },
+      retries: 0,
+      backoff,
       points: [{ name: "Level", metric: "level", address: 0, datatype: "uint16" }],
     }),
-    () => 1_767_225_600_000,
+    { clock: () => 1_767_225_600_000 },
   );
   closers.push(() => adapter.close());
   return adapter;
@@ -61,8 +63,19 @@ describe("modbus adapter under faults", () => {
     const [deadResult, goodResult] = await Promise.all([gather(dead), gather(good)]);
     expect(deadResult.values).toEqual([]);
     expect(deadResult.errors).toEqual(["EDGE_MODBUS_CONNECT_FAILED"]);
-    expect(deadResult.messages[0]).toMatch(new RegExp(`^device dead-01: cannot connect to 127.0.0.1:${deadPort}: `));
+    expect(deadResult.messages[0]).toMatch(
+      new RegExp(`^device dead-01: cannot connect to tcp://127.0.0.1:${deadPort}: `),
+    );
     expect(goodResult).toEqual({ values: [7], errors: [], messages: [] });
+  });
+
+  it("backs off from a dead device instead of knocking on every poll", async () => {
+    const deadPort = await freePort();
+    const dead = adapterFor("dead-02", deadPort, 300, { initialMs: 60_000, maxMs: 60_000 });
+    const first = await gather(dead);
+    const second = await gather(dead);
+    expect(first.errors).toEqual(["EDGE_MODBUS_CONNECT_FAILED"]);
+    expect(second).toEqual({ values: [], errors: [], messages: [] }); // within the backoff: no attempt, no new error
   });
 
   it("times out a device that accepts but never answers, within its timeout", async () => {

@@ -40,7 +40,7 @@ describe("modbus adapter test cases", () => {
       ...read(name, "device.json"),
       connection: { host: "127.0.0.1", port: server.port, timeoutMs: 2_000 },
     });
-    adapter = new ModbusAdapter(device, () => 1_767_225_600_000);
+    adapter = new ModbusAdapter(device, { clock: () => 1_767_225_600_000 });
     const readings: Reading[] = [];
     const errors: AdapterError[] = [];
     await adapter.gather({ readings: (_d, r) => readings.push(...r), error: (e) => errors.push(e) });
