@@ -1,12 +1,16 @@
+import { PROBE_USAGE, probeCommand } from "./probe-command.ts";
 import { UP_USAGE, upCommand } from "./up-command.ts";
 
 const USAGE = `lifeline <command>
 
 Commands:
   up       run the single-node stack (add --demo for a simulated site)
+  probe    talk to one device and print what it says (commissioning)
   help     show this text
 
-${UP_USAGE}`;
+${UP_USAGE}
+
+${PROBE_USAGE}`;
 
 /** The `lifeline` command: a thin dispatcher; the work lives in the packages. */
 export async function main(argv: string[]): Promise<number> {
@@ -27,6 +31,8 @@ async function dispatch(argv: string[]): Promise<number> {
   switch (command) {
     case "up":
       return upCommand(rest);
+    case "probe":
+      return probeCommand(rest);
     case undefined:
     case "help":
     case "--help":

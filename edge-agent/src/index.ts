@@ -16,6 +16,7 @@ export {
 } from "./adapters/modbus/config.ts";
 export { ModbusAdapter } from "./adapters/modbus/modbus-adapter.ts";
 export { type LineSettings, ModbusLine, ModbusLines } from "./adapters/modbus/modbus-line.ts";
+export { type ModbusProbeOptions, probeModbus } from "./adapters/modbus/probe.ts";
 export { MAX_BITS_PER_READ, MAX_REGISTERS_PER_READ, planReads, type ReadRequest } from "./adapters/modbus/read-plan.ts";
 export {
   decodeRegisters,

@@ -1,0 +1,81 @@
+import { parseArgs } from "node:util";
+import { probeModbus } from "@lifeline/edge-agent";
+
+export const PROBE_USAGE = `lifeline probe modbus HOST [--port 502] [--unit 1] --addr N [--count 2] [--input]
+                     [--rtu-over-tcp] [--timeout MS] [--json]
+lifeline probe modbus --serial /dev/ttyUSB0 [--baud 9600] [--parity none|even|odd] --unit N --addr N [--count 2]
+
+  Reads registers once and prints them under every byte order (ABCD, CDAB, BADC, DCBA) side by
+  side: count 1 as uint16/int16, 2 as float32/int32/uint32, 4 as float64/int64/uint64.`;
+
+function int(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw Object.assign(new Error(`--${name}: expected a whole number from ${min} to ${max}, got '${value}'`), {
+      code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE",
+    });
+  }
+  return n;
+}
+
+async function probeModbusCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      unit: { type: "string" },
+      addr: { type: "string" },
+      count: { type: "string" },
+      input: { type: "boolean", default: false },
+      "rtu-over-tcp": { type: "boolean", default: false },
+      serial: { type: "string" },
+      baud: { type: "string" },
+      parity: { type: "string", default: "none" },
+      timeout: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const host = positionals[0];
+  if ((host === undefined) === (values.serial === undefined) || values.addr === undefined) {
+    process.stderr.write(`lifeline probe modbus: give HOST or --serial, and --addr\n\n${PROBE_USAGE}\n`);
+    return 2;
+  }
+  const parity = values.parity as "none" | "even" | "odd";
+  if (!["none", "even", "odd"].includes(parity)) {
+    process.stderr.write(`lifeline probe modbus: --parity: expected none, even or odd\n`);
+    return 2;
+  }
+  return probeModbus({
+    connection: {
+      transport: values.serial !== undefined ? "rtu" : values["rtu-over-tcp"] ? "rtu-over-tcp" : "tcp",
+      host,
+      path: values.serial,
+      port: int(values.port, "port", 502, 1, 65_535),
+      baudRate: int(values.baud, "baud", 9_600, 300, 921_600),
+      parity,
+      dataBits: 8,
+      stopBits: 1,
+    },
+    unitId: int(values.unit, "unit", 1, 0, 255),
+    timeoutMs: int(values.timeout, "timeout", 2_000, 10, 60_000),
+    table: values.input ? "input" : "holding",
+    address: int(values.addr, "addr", 0, 0, 65_535),
+    count: int(values.count, "count", 2, 1, 125),
+    json: values.json,
+    out: process.stdout,
+  });
+}
+
+/** `lifeline probe <protocol> …`: commissioning tools that talk to one device and print what they see. */
+export async function probeCommand(argv: string[]): Promise<number> {
+  const [protocol, ...rest] = argv;
+  switch (protocol) {
+    case "modbus":
+      return probeModbusCommand(rest);
+    default:
+      process.stderr.write(`lifeline probe: unknown protocol '${protocol ?? ""}'\n\n${PROBE_USAGE}\n`);
+      return 2;
+  }
+}
