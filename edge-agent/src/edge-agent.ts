@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Envelope, type Logger, type Reading, silentLogger } from "@lifeline/contracts";
 import type { Adapter, Clock, ReadingSink } from "./adapter.ts";
-import type { AdapterError } from "./adapter-error.ts";
+import { AdapterError } from "./adapter-error.ts";
 import { adapterContext, createAdapter } from "./adapters/registry.ts";
 import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./agent-config.ts";
 import { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
@@ -96,7 +96,20 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
         ),
       );
     } else {
-      running.add(adapter.start(sink));
+      running.add(
+        adapter.start(sink).catch((cause: unknown) => {
+          sink.error(
+            cause instanceof AdapterError
+              ? cause
+              : new AdapterError(
+                  "EDGE_ADAPTER_START_FAILED",
+                  `could not start: ${(cause as Error)?.message}`,
+                  { device: adapter.id },
+                  cause,
+                ),
+          );
+        }),
+      );
     }
   }
   log.info("edge agent started", { site: config.site, gateway: config.gateway, bootId, devices: adapters.length });
