@@ -1,12 +1,25 @@
 import { parseArgs } from "node:util";
-import { probeModbus } from "@lifeline/edge-agent";
+import { probeHj212, probeModbus, probeSl651 } from "@lifeline/edge-agent";
 
 export const PROBE_USAGE = `lifeline probe modbus HOST [--port 502] [--unit 1] --addr N [--count 2] [--input]
                      [--rtu-over-tcp] [--timeout MS] [--json]
 lifeline probe modbus --serial /dev/ttyUSB0 [--baud 9600] [--parity none|even|odd] --unit N --addr N [--count 2]
 
   Reads registers once and prints them under every byte order (ABCD, CDAB, BADC, DCBA) side by
-  side: count 1 as uint16/int16, 2 as float32/int32/uint32, 4 as float64/int64/uint64.`;
+  side: count 1 as uint16/int16, 2 as float32/int32/uint32, 4 as float64/int64/uint64.
+
+lifeline probe hj212 --listen PORT [--host 0.0.0.0] [--timezone +08:00] [--json]
+
+  Listens as a monitoring platform, accepts any data logger (either CRC dialect), prints each
+  HJ 212 frame as it arrives and answers those whose Flag asks for it (9014). Ctrl-C stops.
+
+lifeline probe sl651 --listen PORT [--host 0.0.0.0] [--timezone +08:00] [--json]
+
+  Listens as a hydrology centre, accepts any RTU, prints each SL 651-2014 message as it arrives
+  and confirms reports as the adapter would. Ctrl-C stops.
+
+  With --json both print one object per line and frame: {"ok":true,…} or
+  {"ok":false,"error":{"code","message"}}, for piping captures into other tools.`;
 
 function int(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -68,12 +81,75 @@ async function probeModbusCommand(argv: string[]): Promise<number> {
   });
 }
 
+/** Runs a listening probe until SIGINT/SIGTERM. */
+async function untilSignal(run: (signal: AbortSignal) => Promise<void>): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await run(controller.signal);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    process.stderr.write(`${code ? `[${code}] ` : ""}${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+function listenOptions(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: "string" },
+      host: { type: "string", default: "0.0.0.0" },
+      timezone: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (values.listen === undefined) {
+    throw Object.assign(new Error("--listen PORT is required"), { code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" });
+  }
+  return { ...values, port: int(values.listen, "listen", 0, 0, 65_535) };
+}
+
 /** `lifeline probe <protocol> …`: commissioning tools that talk to one device and print what they see. */
 export async function probeCommand(argv: string[]): Promise<number> {
   const [protocol, ...rest] = argv;
   switch (protocol) {
     case "modbus":
       return probeModbusCommand(rest);
+    case "hj212": {
+      const o = listenOptions(rest);
+      return untilSignal((signal) =>
+        probeHj212({
+          port: o.port,
+          host: o.host,
+          json: o.json,
+          out: process.stdout,
+          signal,
+          ...(o.timezone ? { timezone: o.timezone } : {}),
+          onListening: (a) => process.stderr.write(`listening for HJ 212 data loggers on ${a.host}:${a.port}\n`),
+        }),
+      );
+    }
+    case "sl651": {
+      const o = listenOptions(rest);
+      return untilSignal((signal) =>
+        probeSl651({
+          port: o.port,
+          host: o.host,
+          json: o.json,
+          out: process.stdout,
+          signal,
+          ...(o.timezone ? { timezone: o.timezone } : {}),
+          onListening: (a) => process.stderr.write(`listening for SL 651 RTUs on ${a.address}:${a.port}\n`),
+        }),
+      );
+    }
     default:
       process.stderr.write(`lifeline probe: unknown protocol '${protocol ?? ""}'\n\n${PROBE_USAGE}\n`);
       return 2;

@@ -1,9 +1,15 @@
 import { idSchema } from "@lifeline/contracts";
 import { z } from "zod";
+import { hj212ReceiverSchema } from "./adapters/hj212/config.ts";
 import { modbusDeviceSchema } from "./adapters/modbus/config.ts";
+import { sl651ReceiverSchema } from "./adapters/sl651/config.ts";
 
 /** One entry per adapter type; the discriminator is `type`. */
-export const deviceSchema = z.discriminatedUnion("type", [modbusDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion("type", [
+  modbusDeviceSchema,
+  sl651ReceiverSchema,
+  hj212ReceiverSchema,
+]);
 
 export const mqttUplinkSchema = z.strictObject({
   url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, "expected an mqtt:// or mqtts:// URL"),
@@ -26,13 +32,31 @@ export const agentConfigSchema = z
     devices: z.array(deviceSchema).min(1),
   })
   .superRefine((config, ctx) => {
+    // Adapter ids and the device ids their readings carry (a receiver names one per station) must all differ.
     const ids = new Set<string>();
     config.devices.forEach((d, i) => {
-      if (ids.has(d.id))
-        ctx.addIssue({ code: "custom", path: ["devices", i, "id"], message: `duplicate device id ${d.id}` });
-      ids.add(d.id);
+      for (const [id, path] of namesOf(d)) {
+        if (ids.has(id))
+          ctx.addIssue({ code: "custom", path: ["devices", i, ...path], message: `duplicate device id ${id}` });
+        ids.add(id);
+      }
     });
   });
+
+type Device = z.infer<typeof deviceSchema>;
+
+function namesOf(d: Device): Array<[string, PropertyKey[]]> {
+  switch (d.type) {
+    case "modbus":
+      return [[d.id, ["id"]]];
+    case "sl651":
+    case "hj212":
+      return [
+        [d.id, ["id"]],
+        ...d.stations.map((s, j): [string, PropertyKey[]] => [s.device, ["stations", j, "device"]]),
+      ];
+  }
+}
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -79,7 +79,7 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
     },
   };
 
-  const context = adapterContext(clock);
+  const context = adapterContext(clock, log);
   const adapters: Adapter[] = config.devices.map((d) => createAdapter(d, context));
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();

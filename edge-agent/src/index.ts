@@ -1,6 +1,14 @@
 export type { Adapter, Clock, PolledAdapter, ReadingSink, StreamingAdapter } from "./adapter.ts";
 export { AdapterError, type AdapterErrorCode } from "./adapter-error.ts";
 export {
+  Hj212Receiver,
+  type Hj212ReceiverConfig,
+  type Hj212ReceiverStats,
+  hj212ReceiverSchema,
+  type ProbeHj212Options,
+  probeHj212,
+} from "./adapters/hj212/index.ts";
+export {
   BYTE_ORDERS,
   type ByteOrder,
   MODBUS_DATATYPES,
@@ -25,6 +33,14 @@ export {
   toBigEndianBytes,
 } from "./adapters/modbus/register-codec.ts";
 export { type AdapterContext, adapterContext, createAdapter } from "./adapters/registry.ts";
+export {
+  type ProbeSl651Options,
+  probeSl651,
+  Sl651Adapter,
+  type Sl651ReceiverConfig,
+  type Sl651Stats,
+  sl651ReceiverSchema,
+} from "./adapters/sl651/index.ts";
 export {
   type AgentConfig,
   type AgentConfigInput,

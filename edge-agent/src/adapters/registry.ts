@@ -1,16 +1,20 @@
+import type { Logger } from "@lifeline/contracts";
 import type { Adapter, Clock } from "../adapter.ts";
 import type { DeviceConfig } from "../agent-config.ts";
+import { Hj212Receiver } from "./hj212/hj212-receiver.ts";
 import { ModbusAdapter } from "./modbus/modbus-adapter.ts";
 import { ModbusLines } from "./modbus/modbus-line.ts";
+import { Sl651Adapter } from "./sl651/sl651-adapter.ts";
 
-/** What adapters of one agent share: the clock, and Modbus lines (one serial bus, many devices). */
+/** What adapters of one agent share: the clock, the log, and Modbus lines (one serial bus, many devices). */
 export interface AdapterContext {
   clock: Clock;
+  log: Logger;
   modbusLines: ModbusLines;
 }
 
-export function adapterContext(clock: Clock): AdapterContext {
-  return { clock, modbusLines: new ModbusLines() };
+export function adapterContext(clock: Clock, log: Logger): AdapterContext {
+  return { clock, log, modbusLines: new ModbusLines() };
 }
 
 /** Every adapter type the agent knows, listed explicitly: a new protocol is one case here. */
@@ -18,5 +22,9 @@ export function createAdapter(device: DeviceConfig, context: AdapterContext): Ad
   switch (device.type) {
     case "modbus":
       return new ModbusAdapter(device, { clock: context.clock, lines: context.modbusLines });
+    case "sl651":
+      return new Sl651Adapter(device, { clock: context.clock });
+    case "hj212":
+      return new Hj212Receiver(device, { log: context.log });
   }
 }
