@@ -7,19 +7,10 @@
  * CRC-16/MODBUS, whose update is `crc ^= byte` (some vendors send that one anyway).
  * The CRC covers the data segment only, and is written as 4 hex digits (§6.3.1).
  */
+import { crc16Modbus, CRC16_TABLE as TABLE } from "../crc16-modbus.ts";
+
 export const CRC_DIALECTS = ["hj212", "modbus"] as const;
 export type CrcDialect = (typeof CRC_DIALECTS)[number];
-
-/** `TABLE[x]` = eight reflected shifts of the 8-bit value x; both dialects need only this. */
-const TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let x = 0; x < 256; x++) {
-    let r = x;
-    for (let bit = 0; bit < 8; bit++) r = r & 1 ? (r >>> 1) ^ 0xa001 : r >>> 1;
-    table[x] = r;
-  }
-  return table;
-})();
 
 /** HJ 212-2017 Appendix A: after `(crc >> 8) ^ byte` the register holds one byte, so one lookup per byte. */
 export function hj212Crc(data: Uint8Array): number {
@@ -30,9 +21,7 @@ export function hj212Crc(data: Uint8Array): number {
 
 /** CRC-16/MODBUS (Modbus over serial line V1.02 §6.2.2), the dialect some HJ 212 loggers send. */
 export function modbusCrc(data: Uint8Array): number {
-  let crc = 0xffff;
-  for (let i = 0; i < data.length; i++) crc = (crc >>> 8) ^ (TABLE[(crc ^ (data[i] as number)) & 0xff] as number);
-  return crc;
+  return crc16Modbus(data);
 }
 
 export function crcOf(dialect: CrcDialect, data: Uint8Array): number {
