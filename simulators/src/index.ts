@@ -17,3 +17,44 @@ export {
   type SimulatedModbusDeviceOptions,
   writePoint,
 } from "./simulated-modbus-device.ts";
+
+// HJ 212 data loggers and SL 651 RTUs: TCP clients of the edge agent's receivers.
+
+export { crc16Modbus } from "./crc16-modbus.ts";
+export type { FieldLinkStats } from "./field-link.ts";
+export {
+  type DustEpisode,
+  dustMonitorFactors,
+  type Hj212SimulatedFactor,
+} from "./hj212/dust-site-model.ts";
+export { type Hj212CrcDialect, hj212Crc } from "./hj212/hj212-crc.ts";
+export {
+  encodeHj212Frame,
+  type Hj212FrameOptions,
+  type Hj212Header,
+  hj212DataSegment,
+} from "./hj212/hj212-frame.ts";
+export {
+  type Hj212Faults,
+  SimulatedHj212Logger,
+  type SimulatedHj212LoggerOptions,
+  type SimulatedHj212LoggerStats,
+} from "./hj212/simulated-hj212-logger.ts";
+export {
+  type BelowDatumScenario,
+  HydrologySite,
+  type HydrologySiteOptions,
+  type StormScenario,
+} from "./sl651/hydrology-model.ts";
+export {
+  SimulatedSl651Rtu,
+  type SimulatedSl651RtuOptions,
+  type SimulatedSl651RtuStats,
+  type Sl651Faults,
+} from "./sl651/simulated-sl651-rtu.ts";
+export {
+  encodeSl651Frame,
+  encodeSl651Message,
+  type Sl651Station,
+  type Sl651UplinkSpec,
+} from "./sl651/sl651-frame.ts";
