@@ -1,3 +1,4 @@
+import { PKI_USAGE, pkiCommand } from "./pki-command.ts";
 import { PROBE_USAGE, probeCommand } from "./probe-command.ts";
 import { UP_USAGE, upCommand } from "./up-command.ts";
 
@@ -6,11 +7,14 @@ const USAGE = `lifeline <command>
 Commands:
   up       run the single-node stack (add --demo for a simulated site)
   probe    talk to one device and print what it says (commissioning)
+  pki      list and approve OPC UA server certificates
   help     show this text
 
 ${UP_USAGE}
 
-${PROBE_USAGE}`;
+${PROBE_USAGE}
+
+${PKI_USAGE}`;
 
 /** The `lifeline` command: a thin dispatcher; the work lives in the packages. */
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +37,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return upCommand(rest);
     case "probe":
       return probeCommand(rest);
+    case "pki":
+      return pkiCommand(rest);
     case undefined:
     case "help":
     case "--help":

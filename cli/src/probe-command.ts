@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { probeHj212, probeModbus, probeSl651 } from "@lifeline/edge-agent";
+import { browseOpcua, probeHj212, probeModbus, probeSl651 } from "@lifeline/edge-agent";
 
 export const PROBE_USAGE = `lifeline probe modbus HOST [--port 502] [--unit 1] --addr N [--count 2] [--input]
                      [--rtu-over-tcp] [--timeout MS] [--json]
@@ -7,6 +7,12 @@ lifeline probe modbus --serial /dev/ttyUSB0 [--baud 9600] [--parity none|even|od
 
   Reads registers once and prints them under every byte order (ABCD, CDAB, BADC, DCBA) side by
   side: count 1 as uint16/int16, 2 as float32/int32/uint32, 4 as float64/int64/uint64.
+
+lifeline probe opcua URL [--pki DIR] [--mode None|Sign|SignAndEncrypt] [--policy P] [--user U --password-env VAR]
+                     [--depth 6] [--json]
+
+  Browses a server's variables (node id, browse path, data type, access) for writing profile
+  points. An unknown server certificate is refused and filed for approval: see lifeline pki.
 
 lifeline probe hj212 --listen PORT [--host 0.0.0.0] [--timezone +08:00] [--json]
 
@@ -116,12 +122,66 @@ function listenOptions(argv: string[]) {
   return { ...values, port: int(values.listen, "listen", 0, 0, 65_535) };
 }
 
+async function probeOpcuaCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      pki: { type: "string", default: ".lifeline/pki" },
+      mode: { type: "string" },
+      policy: { type: "string" },
+      user: { type: "string" },
+      "password-env": { type: "string" },
+      depth: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const endpointUrl = positionals[0];
+  if (endpointUrl === undefined) {
+    process.stderr.write(`lifeline probe opcua: give the server URL, e.g. opc.tcp://10.0.0.5:4840\n\n${PROBE_USAGE}\n`);
+    return 2;
+  }
+  try {
+    await browseOpcua({
+      endpointUrl,
+      pkiDir: values.pki,
+      ...(values.mode ? { securityMode: values.mode as "None" } : {}),
+      ...(values.policy ? { securityPolicy: values.policy as "None" } : {}),
+      ...(values.user
+        ? {
+            auth: {
+              type: "username" as const,
+              username: values.user,
+              passwordEnv: values["password-env"] ?? "OPCUA_PASSWORD",
+            },
+          }
+        : {}),
+      maxDepth: int(values.depth, "depth", 6, 1, 32),
+      out: process.stdout,
+      json: values.json,
+    });
+    return 0;
+  } catch (error) {
+    const e = error as { code?: string; message: string; issues?: unknown };
+    const text = e.code ? `[${e.code}] ${e.message}` : e.message;
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ ok: false, error: { code: e.code ?? "CLI_BAD_OPTION", message: e.message } })}\n`
+        : "",
+    );
+    process.stderr.write(`${text}\n`);
+    return 1;
+  }
+}
+
 /** `lifeline probe <protocol> …`: commissioning tools that talk to one device and print what they see. */
 export async function probeCommand(argv: string[]): Promise<number> {
   const [protocol, ...rest] = argv;
   switch (protocol) {
     case "modbus":
       return probeModbusCommand(rest);
+    case "opcua":
+      return probeOpcuaCommand(rest);
     case "hj212": {
       const o = listenOptions(rest);
       return untilSignal((signal) =>

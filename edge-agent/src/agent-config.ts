@@ -2,6 +2,7 @@ import { idSchema } from "@lifeline/contracts";
 import { z } from "zod";
 import { hj212ReceiverSchema } from "./adapters/hj212/config.ts";
 import { modbusDeviceSchema } from "./adapters/modbus/config.ts";
+import { opcuaDeviceSchema } from "./adapters/opcua/config.ts";
 import { sl651ReceiverSchema } from "./adapters/sl651/config.ts";
 
 /** One entry per adapter type; the discriminator is `type`. */
@@ -9,6 +10,7 @@ export const deviceSchema = z.discriminatedUnion("type", [
   modbusDeviceSchema,
   sl651ReceiverSchema,
   hj212ReceiverSchema,
+  opcuaDeviceSchema,
 ]);
 
 export const mqttUplinkSchema = z.strictObject({
@@ -49,6 +51,17 @@ function namesOf(d: Device): Array<[string, PropertyKey[]]> {
   switch (d.type) {
     case "modbus":
       return [[d.id, ["id"]]];
+    case "opcua": {
+      // A point may name its own device (a server that aggregates many field devices).
+      const names: Array<[string, PropertyKey[]]> = [[d.id, ["id"]]];
+      const seen = new Set([d.id]);
+      d.points.forEach((p, j) => {
+        if (p.device === undefined || seen.has(p.device)) return;
+        seen.add(p.device);
+        names.push([p.device, ["points", j, "device"]]);
+      });
+      return names;
+    }
     case "sl651":
     case "hj212":
       return [

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Envelope, type Logger, type Reading, silentLogger } from "@lifeline/contracts";
 import type { Adapter, Clock, ReadingSink } from "./adapter.ts";
 import { AdapterError } from "./adapter-error.ts";
+import { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
 import { adapterContext, createAdapter } from "./adapters/registry.ts";
 import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./agent-config.ts";
 import { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
@@ -79,6 +80,7 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
     },
   };
 
+  if (config.devices.some((d) => d.type === "opcua")) routeOpcuaLogs(log);
   const context = adapterContext(clock, log);
   const adapters: Adapter[] = config.devices.map((d) => createAdapter(d, context));
   const running = new Set<Promise<void>>();

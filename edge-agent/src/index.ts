@@ -1,3 +1,6 @@
+// First: node-opcua's own logging must be routed before node-opcua loads (see opcua-logs.ts).
+import "./adapters/opcua/opcua-logs.ts";
+
 export type { Adapter, Clock, PolledAdapter, ReadingSink, StreamingAdapter } from "./adapter.ts";
 export { AdapterError, type AdapterErrorCode } from "./adapter-error.ts";
 export {
@@ -32,6 +35,19 @@ export {
   fromBigEndianBytes,
   toBigEndianBytes,
 } from "./adapters/modbus/register-codec.ts";
+export {
+  approveCertificate,
+  type BrowsedVariable,
+  type BrowseOptions,
+  browseOpcua,
+  listRejectedCertificates,
+  listTrustedCertificates,
+  OpcuaAdapter,
+  type OpcuaDeviceConfig,
+  opcuaDeviceSchema,
+  type PeerCertificate,
+} from "./adapters/opcua/index.ts";
+export { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
 export { type AdapterContext, adapterContext, createAdapter } from "./adapters/registry.ts";
 export {
   type ProbeSl651Options,

@@ -15,8 +15,18 @@ describe("agentConfigSchema", () => {
       ...base,
       devices: [
         modbus,
-        { id: "hj212-rx", type: "hj212", listen: { port: 9212 }, stations: [{ mn: "0101390000DUST0000000002", device: "dust-02" }] },
-        { id: "sl651-rx", type: "sl651", listen: { port: 5001 }, stations: [{ address: "0030700300", device: "river-03" }] },
+        {
+          id: "hj212-rx",
+          type: "hj212",
+          listen: { port: 9212 },
+          stations: [{ mn: "0101390000DUST0000000002", device: "dust-02" }],
+        },
+        {
+          id: "sl651-rx",
+          type: "sl651",
+          listen: { port: 5001 },
+          stations: [{ address: "0030700300", device: "river-03" }],
+        },
       ],
     });
     expect(config.devices.map((d) => d.type)).toEqual(["modbus", "hj212", "sl651"]);
@@ -27,7 +37,12 @@ describe("agentConfigSchema", () => {
       ...base,
       devices: [
         modbus,
-        { id: "hj212-rx", type: "hj212", listen: { port: 9212 }, stations: [{ mn: "0101390000DUST0000000002", device: "dust-01" }] },
+        {
+          id: "hj212-rx",
+          type: "hj212",
+          listen: { port: 9212 },
+          stations: [{ mn: "0101390000DUST0000000002", device: "dust-01" }],
+        },
       ],
     });
     expect(result.success).toBe(false);

@@ -4,6 +4,7 @@ import type { DeviceConfig } from "../agent-config.ts";
 import { Hj212Receiver } from "./hj212/hj212-receiver.ts";
 import { ModbusAdapter } from "./modbus/modbus-adapter.ts";
 import { ModbusLines } from "./modbus/modbus-line.ts";
+import { OpcuaAdapter } from "./opcua/opcua-adapter.ts";
 import { Sl651Adapter } from "./sl651/sl651-adapter.ts";
 
 /** What adapters of one agent share: the clock, the log, and Modbus lines (one serial bus, many devices). */
@@ -26,5 +27,7 @@ export function createAdapter(device: DeviceConfig, context: AdapterContext): Ad
       return new Sl651Adapter(device, { clock: context.clock });
     case "hj212":
       return new Hj212Receiver(device, { log: context.log });
+    case "opcua":
+      return new OpcuaAdapter(device, { log: context.log });
   }
 }
