@@ -1,17 +1,8 @@
-import { idSchema } from "@lifeline/contracts";
+import { type DeviceConfig, deviceConfigSchema, deviceIdsOf, idSchema } from "@lifeline/contracts";
 import { z } from "zod";
-import { hj212ReceiverSchema } from "./adapters/hj212/config.ts";
-import { modbusDeviceSchema } from "./adapters/modbus/config.ts";
-import { opcuaDeviceSchema } from "./adapters/opcua/config.ts";
-import { sl651ReceiverSchema } from "./adapters/sl651/config.ts";
 
-/** One entry per adapter type; the discriminator is `type`. */
-export const deviceSchema = z.discriminatedUnion("type", [
-  modbusDeviceSchema,
-  sl651ReceiverSchema,
-  hj212ReceiverSchema,
-  opcuaDeviceSchema,
-]);
+/** One entry per adapter type; the discriminator is `type` (the schema lives in contracts). */
+export const deviceSchema = deviceConfigSchema;
 
 export const mqttUplinkSchema = z.strictObject({
   url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, "expected an mqtt:// or mqtts:// URL"),
@@ -37,7 +28,7 @@ export const agentConfigSchema = z
     // Adapter ids and the device ids their readings carry (a receiver names one per station) must all differ.
     const ids = new Set<string>();
     config.devices.forEach((d, i) => {
-      for (const [id, path] of namesOf(d)) {
+      for (const [id, path] of deviceIdsOf(d)) {
         if (ids.has(id))
           ctx.addIssue({ code: "custom", path: ["devices", i, ...path], message: `duplicate device id ${id}` });
         ids.add(id);
@@ -45,32 +36,6 @@ export const agentConfigSchema = z
     });
   });
 
-type Device = z.infer<typeof deviceSchema>;
-
-function namesOf(d: Device): Array<[string, PropertyKey[]]> {
-  switch (d.type) {
-    case "modbus":
-      return [[d.id, ["id"]]];
-    case "opcua": {
-      // A point may name its own device (a server that aggregates many field devices).
-      const names: Array<[string, PropertyKey[]]> = [[d.id, ["id"]]];
-      const seen = new Set([d.id]);
-      d.points.forEach((p, j) => {
-        if (p.device === undefined || seen.has(p.device)) return;
-        seen.add(p.device);
-        names.push([p.device, ["points", j, "device"]]);
-      });
-      return names;
-    }
-    case "sl651":
-    case "hj212":
-      return [
-        [d.id, ["id"]],
-        ...d.stations.map((s, j): [string, PropertyKey[]] => [s.device, ["stations", j, "device"]]),
-      ];
-  }
-}
-
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
-export type DeviceConfig = z.infer<typeof deviceSchema>;
+export type { DeviceConfig };

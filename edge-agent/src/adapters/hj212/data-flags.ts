@@ -1,9 +1,9 @@
-import type { Quality } from "@lifeline/contracts";
+import { HJ212_DATA_FLAGS, type Hj212DataFlag, type Quality } from "@lifeline/contracts";
 import { ownValue } from "./own-value.ts";
 
 /** HJ 212-2017 §6.6.4 (表 8, 数据标记): the state of the instrument when the value was taken. */
-export const DATA_FLAGS = ["N", "F", "M", "S", "D", "C", "T", "B"] as const;
-export type DataFlag = (typeof DATA_FLAGS)[number];
+export const DATA_FLAGS = HJ212_DATA_FLAGS;
+export type DataFlag = Hj212DataFlag;
 
 /**
  * How far a value can be trusted, by its data flag. N is the only "instrument normal" state.

@@ -1,5 +1,7 @@
+import { UTC_OFFSET_PATTERN } from "@lifeline/contracts";
+
 /** `+08:00`: the UTC offset of the loggers' wall clock (China Standard Time by default). */
-export const UTC_OFFSET_PATTERN = /^[+-](0\d|1[0-4]):[0-5]\d$/;
+export { UTC_OFFSET_PATTERN };
 
 export function utcOffsetMinutes(offset: string): number {
   if (!UTC_OFFSET_PATTERN.test(offset)) throw new RangeError(`expected a UTC offset like +08:00, got "${offset}"`);

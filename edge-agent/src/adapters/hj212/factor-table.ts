@@ -1,23 +1,5 @@
-/**
- * Factors a dust monitor (ST=39, 工地扬尘) commonly sends, with the codes of HJ 212-2017
- * Appendix B and the metric and unit a reading gets unless the station's profile says otherwise.
- * Units are what construction-dust monitors usually report; a logger that sends mg/m3 for
- * particulates needs `unit` set in the profile (the value is passed through, never converted).
- */
-export interface FactorDefault {
-  name: string;
-  metric: string;
-  unit: string;
-}
-
-export const BUILTIN_FACTORS: Readonly<Record<string, FactorDefault>> = {
-  a34001: { name: "TSP (total suspended particulates)", metric: "tsp", unit: "ug/m3" },
-  a34002: { name: "PM10", metric: "pm10", unit: "ug/m3" },
-  a34004: { name: "PM2.5", metric: "pm25", unit: "ug/m3" },
-  LA: { name: "noise, A-weighted sound level", metric: "noise", unit: "dB(A)" },
-  a01001: { name: "air temperature", metric: "temperature", unit: "degC" },
-  a01002: { name: "relative humidity", metric: "humidity", unit: "%" },
-  a01006: { name: "air pressure", metric: "pressure", unit: "kPa" },
-  a01007: { name: "wind speed", metric: "wind_speed", unit: "m/s" },
-  a01008: { name: "wind direction", metric: "wind_direction", unit: "deg" },
-};
+// The factor table is part of the device configuration contract (profiles name factors), so it lives in contracts.
+export {
+  HJ212_BUILTIN_FACTORS as BUILTIN_FACTORS,
+  type Hj212FactorDefault as FactorDefault,
+} from "@lifeline/contracts";
