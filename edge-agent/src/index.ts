@@ -64,5 +64,12 @@ export {
   type DeviceConfig,
   deviceSchema,
 } from "./agent-config.ts";
-export { type EdgeAgent, type EdgeAgentOptions, type EdgeAgentStats, startEdgeAgent } from "./edge-agent.ts";
+export {
+  type ApplyResult,
+  type EdgeAgent,
+  type EdgeAgentOptions,
+  type EdgeAgentStats,
+  startEdgeAgent,
+} from "./edge-agent.ts";
 export { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
+export { type PointHealth, PointHealthTracker } from "./point-health.ts";
