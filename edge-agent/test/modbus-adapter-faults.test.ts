@@ -78,6 +78,30 @@ describe("modbus adapter under faults", () => {
     expect(second).toEqual({ values: [], errors: [], messages: [] }); // within the backoff: no attempt, no new error
   });
 
+  it("closes the connection after each poll when the device needs it, and spaces requests", async () => {
+    const server = await device(9);
+    const adapter = new ModbusAdapter(
+      modbusDeviceSchema.parse({
+        id: "quirky-01",
+        type: "modbus",
+        connection: { host: "127.0.0.1", port: server.port },
+        closeAfterPoll: true,
+        interRequestDelayMs: 150,
+        maxGap: 0,
+        points: [
+          { name: "A", metric: "a", address: 0 },
+          { name: "B", metric: "b", address: 10 },
+        ],
+      }),
+    );
+    closers.push(() => adapter.close());
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) expect((await gather(adapter)).values).toEqual([9, 0]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(3 * 150);
+    expect(server.stats.connections).toBe(3); // one connection per poll
+    expect(server.stats.requests).toBe(6); // two requests per poll: gap 0 keeps them apart
+  });
+
   it("times out a device that accepts but never answers, within its timeout", async () => {
     const silent: Server = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
