@@ -115,3 +115,16 @@ export {
   telemetrySubject,
   telemetryTopic,
 } from "./names.ts";
+export {
+  gatewayOfStatusTopic,
+  MQTT_PROFILE_PREFIX,
+  MQTT_PROFILE_STATUS_FILTER,
+  MQTT_PROFILE_STATUS_PREFIX,
+  PROFILE_BUCKET,
+  PROFILE_STATUS_BUCKET,
+  type ProfileDelivery,
+  type ProfileState,
+  type ProfileStatus,
+  profileStatusTopic,
+  profileTopic,
+} from "./profile-delivery.ts";

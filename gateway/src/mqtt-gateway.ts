@@ -15,12 +15,15 @@ import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { GatewayError } from "./gateway-error.ts";
+import { startProfileBridge } from "./profile-bridge.ts";
 
 export interface GatewayOptions {
   nats: NatsConnection;
   /** MQTT listen port; 0 picks a free one. */
   port?: number;
   host?: string;
+  /** Bridge gateway profiles between NATS KV and agents (default true). */
+  profiles?: boolean;
   /** How long to wait for JetStream's ack before the MQTT client is left without a PUBACK. */
   publishTimeoutMs?: number;
   log?: Logger;
@@ -84,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log.warn("mqtt client error", { client: client.id, error: error.message });
   });
 
+  const bridge = options.profiles === false ? undefined : await startProfileBridge({ nats: options.nats, broker, log });
   const server = createServer(broker.handle);
   const port = await listen(server, options.port ?? 1883, options.host ?? "127.0.0.1");
   log.info("mqtt gateway listening", { port });
@@ -92,6 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     stats: () => ({ ...stats }),
     async close() {
+      await bridge?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Clients still connected keep the server open; aedes.close() disconnects them.
