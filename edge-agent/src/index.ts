@@ -73,3 +73,4 @@ export {
 } from "./edge-agent.ts";
 export { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
 export { type PointHealth, PointHealthTracker } from "./point-health.ts";
+export { ProfileReceiver, type ProfileReceiverOptions } from "./profile-receiver.ts";
