@@ -107,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cleanups.push(() => (demo as DemoSite).stop());
       agent = startEdgeAgent(demo.agentConfig(mqttUrl), { log: logger("edge-agent") });
       cleanups.push(() => (agent as EdgeAgent).stop());
+      await demo.connectDialIns();
     }
     return {
       natsUrl: natsServer.url,

@@ -92,7 +92,7 @@ export async function upCommand(argv: string[]): Promise<number> {
       `  NATS   ${stack.natsUrl}`,
       ...(stack.demo
         ? [
-            `  Demo   site ${stack.demo.site}, gateway ${stack.demo.gateway}, devices ${stack.demo.devices.map((d) => d.id).join(", ")}`,
+            `  Demo   site ${stack.demo.site}, gateway ${stack.demo.gateway}, devices ${stack.demo.deviceIds.join(", ")}`,
             `         curl '${stack.apiUrl}/v1/series?device=dust-01&metric=pm10'`,
             `         curl '${stack.apiUrl}/v1/series?device=dust-01&metric=pm10&step=10s&agg=max'`,
           ]

@@ -8,7 +8,18 @@ import { setDebugLogger, setErrorLogger, setWarningLogger } from "node-opcua-deb
  * node-opcua (first import of the edge-agent entry point) so that even the warnings it prints while
  * loading go to stderr; `routeOpcuaLogs` then hands them to the agent's logger.
  */
-const toStderr = (...parts: unknown[]) => process.stderr.write(`${format(...parts)}\n`);
+/** node-opcua passes its caller ({ filename, callerline }) first; the text is what follows. */
+const text = (parts: unknown[]) =>
+  format(...parts.filter((p, i) => !(i === 0 && typeof p === "object" && p !== null && "filename" in p)));
+/**
+ * W27 says Node 20 disabled RSA PKCS#1 v1.5 decryption (CVE-2023-46809); only the deprecated
+ * Basic128Rsa15 policy needs it, which Lifeline does not offer, so it would be noise at every start.
+ */
+const noise = (line: string) => /NODE-OPCUA-W27|security-revert=CVE-2023-46809/.test(line);
+const toStderr = (...parts: unknown[]) => {
+  const line = text(parts);
+  if (!noise(line)) process.stderr.write(`${line}\n`);
+};
 setWarningLogger(toStderr);
 setErrorLogger(toStderr);
 setDebugLogger(() => undefined);
