@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 
 /** A place in a file, 1-based as editors show it. */
 export interface SourcePosition {
@@ -8,6 +8,8 @@ export interface SourcePosition {
 
 export interface YamlProblem {
   position: SourcePosition;
+  /** Errors make the file unreadable; warnings (an unknown directive or tag) do not. */
+  severity: "error" | "warning";
   message: string;
 }
 
@@ -28,15 +30,41 @@ export class YamlSource {
     // YAML 1.2 core schema: `on`, `yes`, `0755` stay what they look like (no YAML 1.1 surprises).
     this.#doc = parseDocument(text, {
       lineCounter: this.#lines,
+      // `<<: *defaults` merge keys, which field engineers use to share a connection block.
+      merge: true,
       prettyErrors: false,
       uniqueKeys: true,
       version: "1.2",
     });
-    this.problems = [...this.#doc.errors, ...this.#doc.warnings].map((e) => ({
+    const problem = (severity: YamlProblem["severity"]) => (e: { pos: [number, number]; message: string }) => ({
       position: this.#at(e.pos[0]),
+      severity,
       message: e.message.split("\n")[0] ?? e.message,
-    }));
-    this.value = this.#doc.errors.length === 0 ? this.#doc.toJS({ maxAliasCount: 100 }) : undefined;
+    });
+    const problems = [...this.#doc.errors.map(problem("error")), ...this.#doc.warnings.map(problem("warning"))];
+    // An alias to an anchor that is not (yet) defined only fails when the document is converted.
+    visit(this.#doc, {
+      Alias: (_, node) => {
+        if (node.resolve(this.#doc) === undefined) {
+          problems.push({
+            position: this.#at(node.range?.[0] ?? 0),
+            severity: "error",
+            message: `Unresolved alias *${node.source}: the anchor &${node.source} must be set before it`,
+          });
+        }
+      },
+    });
+    let value: unknown;
+    if (problems.every((p) => p.severity === "warning")) {
+      try {
+        value = this.#doc.toJS({ maxAliasCount: 100 });
+      } catch (e) {
+        // An alias expanded too often (a "billion laughs" document) is refused, not expanded.
+        problems.push({ position: { line: 1, column: 1 }, severity: "error", message: (e as Error).message });
+      }
+    }
+    this.problems = problems;
+    this.value = value;
   }
 
   /** Where the key at `path` is written (for a missing key: its parent). */
@@ -44,6 +72,7 @@ export class YamlSource {
     let node: Node | null | undefined = this.#doc.contents as Node | null;
     let offset = node?.range?.[0] ?? 0;
     for (const key of path) {
+      if (isAlias(node)) node = node.resolve(this.#doc) ?? null;
       if (isMap(node)) {
         const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
         if (pair === undefined) break;
