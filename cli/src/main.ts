@@ -1,16 +1,24 @@
+import { AGENT_USAGE, agentCommand } from "./agent-command.ts";
 import { PKI_USAGE, pkiCommand } from "./pki-command.ts";
 import { PROBE_USAGE, probeCommand } from "./probe-command.ts";
+import { PROFILE_USAGE, profileCommand } from "./profile-command.ts";
 import { UP_USAGE, upCommand } from "./up-command.ts";
 
 const USAGE = `lifeline <command>
 
 Commands:
   up       run the single-node stack (add --demo for a simulated site)
+  profile  validate, diff, sign, flash, roll back gateway profiles; show a gateway's status
+  agent    run a gateway's edge agent, configured by flashed profiles
   probe    talk to one device and print what it says (commissioning)
   pki      list and approve OPC UA server certificates
   help     show this text
 
 ${UP_USAGE}
+
+${PROFILE_USAGE}
+
+${AGENT_USAGE}
 
 ${PROBE_USAGE}
 
@@ -37,6 +45,10 @@ async function dispatch(argv: string[]): Promise<number> {
       return upCommand(rest);
     case "probe":
       return probeCommand(rest);
+    case "profile":
+      return profileCommand(rest);
+    case "agent":
+      return agentCommand(rest);
     case "pki":
       return pkiCommand(rest);
     case undefined:

@@ -46,6 +46,8 @@ export interface ProfileStatus {
   state: ProfileState;
   /** The version the agent runs now (differs from `version` after a rejection or a rollback). */
   running: number | undefined;
+  /** Versions this agent applied, oldest first (the last 16): where a rollback can go. */
+  applied: number[];
   code?: string;
   reason?: string;
   at: number;

@@ -1,4 +1,5 @@
 import { type DeviceConfig, deviceConfigSchema, deviceIdsOf, idSchema } from "@lifeline/contracts";
+import { ruleSchema } from "@lifeline/firmware-profiles";
 import { z } from "zod";
 
 /** One entry per adapter type; the discriminator is `type` (the schema lives in contracts). */
@@ -23,6 +24,8 @@ export const agentConfigSchema = z
     gateway: idSchema,
     uplink: z.strictObject({ mqtt: mqttUplinkSchema }),
     devices: z.array(deviceSchema).min(1),
+    /** Edge rules of the profile (deadband, min-interval, range), per device and metric. */
+    rules: z.array(ruleSchema).default([]),
   })
   .superRefine((config, ctx) => {
     // Adapter ids and the device ids their readings carry (a receiver names one per station) must all differ.

@@ -6,6 +6,7 @@ import type { AdapterError } from "./adapter-error.ts";
 import { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
 import { type AdapterContext, adapterContext, createAdapter } from "./adapters/registry.ts";
 import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./agent-config.ts";
+import { EdgeRules } from "./edge-rules.ts";
 import { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
 import { type PointHealth, PointHealthTracker } from "./point-health.ts";
 import { RunningAdapter } from "./running-adapter.ts";
@@ -23,6 +24,8 @@ export interface EdgeAgentStats {
   polls: number;
   readings: number;
   envelopes: number;
+  /** Readings the edge rules held back (deadband, min-interval). */
+  filtered: number;
   errors: Record<string, number>;
   uplink: UplinkStats;
 }
@@ -67,10 +70,14 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
   const lastErrors = new Map<string, AdapterError>();
   const health = new PointHealthTracker();
   let uplink = openUplink(config, env, log);
+  let rules = new EdgeRules(config.rules);
+  let filteredBefore = 0; // held back by rules since replaced
   let seq = 0;
 
   const sink: ReadingSink = {
-    readings(device: string, readings: Reading[]) {
+    readings(device: string, raw: Reading[]) {
+      const readings = rules.apply(device, raw);
+      if (readings.length === 0) return;
       const envelope: Envelope = { v: 1, site: config.site, gateway: config.gateway, device, bootId, seq, readings };
       if (!uplink.publish(envelope)) return; // refused: counted by the uplink, seq not used
       seq++;
@@ -105,7 +112,12 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
   return {
     bootId,
     config: () => config,
-    stats: () => ({ ...stats, errors: { ...stats.errors }, uplink: uplink.stats() }),
+    stats: () => ({
+      ...stats,
+      filtered: filteredBefore + rules.dropped,
+      errors: { ...stats.errors },
+      uplink: uplink.stats(),
+    }),
     lastErrors: () => lastErrors,
     health: () => health.snapshot(),
     apply(next: AgentConfigInput): Promise<ApplyResult> {
@@ -135,6 +147,10 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
           await uplink.close();
           uplink = openUplink(parsed, env, log);
           outcome.uplinkChanged = true;
+        }
+        if (!isDeepStrictEqual(parsed.rules, config.rules)) {
+          filteredBefore += rules.dropped;
+          rules = new EdgeRules(parsed.rules);
         }
         config = parsed;
         for (const device of parsed.devices) {

@@ -71,6 +71,8 @@ export {
   type EdgeAgentStats,
   startEdgeAgent,
 } from "./edge-agent.ts";
+export { EdgeRules } from "./edge-rules.ts";
 export { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
 export { type PointHealth, PointHealthTracker } from "./point-health.ts";
+export { acceptSignedProfile, agentConfigFromProfile } from "./profile-config.ts";
 export { ProfileReceiver, type ProfileReceiverOptions } from "./profile-receiver.ts";

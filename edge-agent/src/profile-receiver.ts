@@ -52,7 +52,8 @@ export class ProfileReceiver {
   #agent: EdgeAgent | undefined;
   #current: Running | undefined;
   #previous: Running | undefined;
-  #last: Omit<ProfileStatus, "health" | "at"> | undefined;
+  #last: Omit<ProfileStatus, "health" | "at" | "applied"> | undefined;
+  readonly #applied: number[] = [];
   #queue: Promise<void> = Promise.resolve();
   #healthTimer: NodeJS.Timeout | undefined;
   #watchTimer: NodeJS.Timeout | undefined;
@@ -130,6 +131,8 @@ export class ProfileReceiver {
     }
     this.#previous = this.#current;
     this.#current = { version: delivery.version, config };
+    this.#applied.push(delivery.version);
+    if (this.#applied.length > 16) this.#applied.shift();
     this.#log.info("profile applied", { version: delivery.version });
     await this.#setStatus(delivery.version, "applied");
     this.#watchUplink(delivery.version);
@@ -184,6 +187,7 @@ export class ProfileReceiver {
     const status: ProfileStatus = {
       ...this.#last,
       running: this.#current?.version,
+      applied: [...this.#applied],
       at: this.#now(),
       health: this.#agent?.health() ?? [],
     };

@@ -47,7 +47,15 @@ describe("profile bridge", () => {
         retain: true,
       });
 
-      const status = { gateway: "gw-7", version: second, state: "applied", running: second, at: 1, health: [] };
+      const status = {
+        gateway: "gw-7",
+        version: second,
+        state: "applied",
+        running: second,
+        applied: [second],
+        at: 1,
+        health: [],
+      };
       await agent.publishAsync(profileStatusTopic("gw-7"), JSON.stringify(status), { qos: 1 });
       const deadline = Date.now() + 5_000;
       let stored = await statuses.get("gw-7");
