@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type Pymodbus, startPymodbus } from "../../edge-agent/test/fixtures/pymodbus.ts";
+import { runLifeline } from "./run-lifeline.ts";
 
-const bin = join(import.meta.dirname, "../bin/lifeline.js");
 let peer: Pymodbus;
 
 beforeAll(async () => {
@@ -14,18 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => peer?.kill());
 
-function lifeline(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args]);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => (stderr += c));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-}
-
 describe("lifeline probe modbus", () => {
   it("prints a float32 under all four word orders side by side", async () => {
-    const { code, stdout } = await lifeline([
+    const { code, stdout } = await runLifeline([
       "probe",
       "modbus",
       "127.0.0.1",
@@ -50,7 +39,7 @@ describe("lifeline probe modbus", () => {
   });
 
   it("prints JSON with --json, where CDAB shows the plausible float64", async () => {
-    const { code, stdout } = await lifeline([
+    const { code, stdout } = await runLifeline([
       "probe",
       "modbus",
       "127.0.0.1",
@@ -71,7 +60,7 @@ describe("lifeline probe modbus", () => {
 
   it("reports an unreachable device as one JSON error line and exit code 1", async () => {
     const port = await freePort();
-    const { code, stdout } = await lifeline([
+    const { code, stdout } = await runLifeline([
       "probe",
       "modbus",
       "127.0.0.1",

@@ -1,10 +1,8 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientPkiCopy } from "../../edge-agent/test/fixtures/opcua/recording-sink.ts";
 import { OpcuaServerProcess } from "../../edge-agent/test/fixtures/opcua/server-process.ts";
+import { runLifeline } from "./run-lifeline.ts";
 
-const bin = join(import.meta.dirname, "../bin/lifeline.js");
 let server: OpcuaServerProcess;
 const pki = clientPkiCopy({ trustServer: false });
 
@@ -16,23 +14,14 @@ afterAll(async () => {
   pki.remove();
 });
 
-function lifeline(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args]);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => (stderr += c));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-}
-
 describe("lifeline probe opcua and lifeline pki", () => {
   it("refuses an unknown server certificate, lists it, and browses once a person approved it", async () => {
     const probe = ["probe", "opcua", server.endpointUrl, "--pki", pki.dir, "--json"];
-    const refused = await lifeline(probe);
+    const refused = await runLifeline(probe);
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout).error.code).toBe("EDGE_OPCUA_CERTIFICATE_REJECTED");
 
-    const listed = await lifeline(["pki", "list", "--pki", pki.dir, "--json"]);
+    const listed = await runLifeline(["pki", "list", "--pki", pki.dir, "--json"]);
     expect(listed.code).toBe(0);
     const { rejected, trusted } = JSON.parse(listed.stdout);
     expect(rejected.length).toBe(1);
@@ -41,11 +30,11 @@ describe("lifeline probe opcua and lifeline pki", () => {
       `approve it: lifeline pki approve ${rejected[0].thumbprint} --pki ${pki.dir}`,
     );
 
-    const approved = await lifeline(["pki", "approve", rejected[0].thumbprint, "--pki", pki.dir]);
+    const approved = await runLifeline(["pki", "approve", rejected[0].thumbprint, "--pki", pki.dir]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(new RegExp(`^trusted\\s+${rejected[0].thumbprint}`));
 
-    const browsed = await lifeline(probe);
+    const browsed = await runLifeline(probe);
     expect(browsed.code).toBe(0);
     const rows = browsed.stdout
       .trim()
