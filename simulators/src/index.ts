@@ -58,3 +58,18 @@ export {
   type Sl651Station,
   type Sl651UplinkSpec,
 } from "./sl651/sl651-frame.ts";
+
+// Models, the OPC UA substation and the reference sites of firmware-profiles/sites/.
+
+export { gasDetector, heatMeter, radarLevelGauge } from "./device-models.ts";
+export {
+  SimulatedOpcuaSubstation,
+  type SimulatedOpcuaSubstationOptions,
+} from "./opcua/simulated-opcua-substation.ts";
+export {
+  REFERENCE_SITE_KINDS,
+  type ReferenceSite,
+  type ReferenceSiteKind,
+  type ReferenceSiteOptions,
+  startReferenceSite,
+} from "./reference-sites.ts";

@@ -67,6 +67,7 @@ export class SimulatedModbusDevice {
 export function writePoint(bank: RegisterBank, p: SimulatedPoint, physical: number): void {
   const raw = physical / p.scale;
   if (p.datatype === "float32") bank.setFloat32("holding", p.address, raw, p.byteOrder);
+  else if (p.datatype === "uint32") bank.setUint32("holding", p.address, Math.round(raw), p.byteOrder);
   else if (p.datatype === "int16") bank.setInt16("holding", p.address, Math.round(raw));
   else bank.setUint16("holding", p.address, Math.round(raw));
 }

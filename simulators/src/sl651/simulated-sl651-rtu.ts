@@ -47,6 +47,11 @@ export interface SimulatedSl651RtuOptions {
   tickMs?: number;
   /** Hourly report (34) at every full hour; default true. */
   hourlyReport?: boolean;
+  /**
+   * Send the hourly report (34) of the last full hour right after start, as an RTU does when it
+   * powers up, instead of waiting up to an hour for the first; default false.
+   */
+  reportAtStart?: boolean;
   /** Evenly-timed report (31) of the hour's 5-minute water levels after each hourly report; default true. */
   evenlyTimedReport?: boolean;
   /** Add-report (33) at the end of each 5 minutes whose rain reaches `addReportThresholdMm`; default true. */
@@ -134,6 +139,9 @@ export class SimulatedSl651Rtu {
     this.#startedAt = this.#now();
     this.#lastRainReport = this.#startedAt;
     this.#nextBoundary = localWindowStart(this.#startedAt, this.#offset, FIVE_MINUTES) + FIVE_MINUTES;
+    if (this.#options.reportAtStart) {
+      this.#hourlyReport(localWindowStart(this.#startedAt, this.#offset, HOUR), this.#startedAt);
+    }
     await this.#link.start();
     this.#timers.push(setInterval(() => this.tick(), this.#options.tickMs ?? 1_000));
     const keepAlive = this.#options.keepAliveMs ?? 60_000;
