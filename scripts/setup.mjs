@@ -34,6 +34,13 @@ const SYSTEM_PACKAGES = [
     forTests: true,
   },
   {
+    // pymodbus's server module imports pyserial-asyncio, which Debian's package only recommends.
+    check: "/usr/bin/python3 -c 'import serial_asyncio'",
+    apt: "python3-serial-asyncio",
+    why: "pyserial-asyncio, which pymodbus's server imports",
+    forTests: true,
+  },
+  {
     check: "command -v socat",
     apt: "socat",
     why: "the pseudo-terminal pair that stands in for a serial cable in the tests",

@@ -1,13 +1,17 @@
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { acceptSignedProfile, ProfileReceiver } from "@lifeline/edge-agent";
 import { consoleLogger } from "./console-logger.ts";
 import { loadTrustedKeys } from "./profile-command.ts";
+import { untilSignal } from "./until-signal.ts";
 
-export const AGENT_USAGE = `lifeline agent --gateway ID --mqtt URL --trust DIR [--auto-rollback 120]
+export const AGENT_USAGE = `lifeline agent --gateway ID --mqtt URL --trust DIR [--data DIR] [--auto-rollback 120]
 
   Runs a gateway's edge agent, configured by the profiles flashed to it: each is checked against
   the public keys in DIR (*.pub), applied, and answered on the gateway's status; a new profile
-  whose uplink acknowledges nothing for --auto-rollback seconds is rolled back. Ctrl-C stops.`;
+  whose uplink acknowledges nothing for --auto-rollback seconds is rolled back. Readings wait in
+  a journal under --data (default ./.lifeline/agent-ID) until the uplink acknowledged them, also
+  across restarts. Ctrl-C stops.`;
 
 export async function agentCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +20,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       gateway: { type: "string" },
       mqtt: { type: "string" },
       trust: { type: "string" },
+      data: { type: "string" },
       "auto-rollback": { type: "string", default: "120" },
     },
   });
@@ -31,14 +36,14 @@ export async function agentCommand(argv: string[]): Promise<number> {
     mqttUrl: values.mqtt,
     accept: acceptSignedProfile(values.gateway, trusted),
     autoRollbackAfterMs: Number(values["auto-rollback"]) * 1_000,
-    agentOptions: { log: consoleLogger("edge-agent") },
+    agentOptions: {
+      dataDir: values.data ?? join(".lifeline", `agent-${values.gateway}`),
+      log: consoleLogger("edge-agent"),
+    },
     log,
   });
   await receiver.start();
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  await untilSignal();
   await receiver.stop();
   return 0;
 }

@@ -1,20 +1,28 @@
 import { AGENT_USAGE, agentCommand } from "./agent-command.ts";
+import { GATEWAY_USAGE, gatewayCommand } from "./gateway-command.ts";
 import { PKI_USAGE, pkiCommand } from "./pki-command.ts";
 import { PROBE_USAGE, probeCommand } from "./probe-command.ts";
+import { PROCESSOR_USAGE, processorCommand } from "./processor-command.ts";
 import { PROFILE_USAGE, profileCommand } from "./profile-command.ts";
 import { UP_USAGE, upCommand } from "./up-command.ts";
 
 const USAGE = `lifeline <command>
 
 Commands:
-  up       run the single-node stack (add --demo for a simulated site)
-  profile  validate, diff, sign, flash, roll back gateway profiles; show a gateway's status
-  agent    run a gateway's edge agent, configured by flashed profiles
-  probe    talk to one device and print what it says (commissioning)
-  pki      list and approve OPC UA server certificates
-  help     show this text
+  up         run the single-node stack (add --demo for a simulated site)
+  gateway    run the MQTT gateway alone (multi-process deployments)
+  processor  run the stream processor (and optionally the API) alone
+  profile    validate, diff, sign, flash, roll back gateway profiles; show a gateway's status
+  agent      run a gateway's edge agent, configured by flashed profiles
+  probe      talk to one device and print what it says (commissioning)
+  pki        list and approve OPC UA server certificates
+  help       show this text
 
 ${UP_USAGE}
+
+${GATEWAY_USAGE}
+
+${PROCESSOR_USAGE}
 
 ${PROFILE_USAGE}
 
@@ -43,6 +51,10 @@ async function dispatch(argv: string[]): Promise<number> {
   switch (command) {
     case "up":
       return upCommand(rest);
+    case "gateway":
+      return gatewayCommand(rest);
+    case "processor":
+      return processorCommand(rest);
     case "probe":
       return probeCommand(rest);
     case "profile":

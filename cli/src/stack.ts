@@ -105,7 +105,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.demo) {
       demo = await startDemoSite({ pollIntervalMs: options.demoPollIntervalMs });
       cleanups.push(() => (demo as DemoSite).stop());
-      agent = startEdgeAgent(demo.agentConfig(mqttUrl), { log: logger("edge-agent") });
+      agent = await startEdgeAgent(demo.agentConfig(mqttUrl), {
+        dataDir: join(options.dataDir, "agent"),
+        log: logger("edge-agent"),
+      });
       cleanups.push(() => (agent as EdgeAgent).stop());
       await demo.connectDialIns();
     }

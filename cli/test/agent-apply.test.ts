@@ -50,9 +50,9 @@ describe("applying a new configuration to a running agent", () => {
       uplink: { mqtt: { url: stack.mqttUrl } },
       devices: [],
     };
-    const agent = startEdgeAgent(
+    const agent = await startEdgeAgent(
       { ...base, devices: [device("dev-a", a), device("dev-b", b)] },
-      { bootId: "apply-boot" },
+      { bootId: "apply-boot", dataDir: join(dir, "agent") },
     );
     await until("a few polls", () => agent.stats().envelopes >= 10);
 
@@ -66,6 +66,7 @@ describe("applying a new configuration to a running agent", () => {
       restarted: ["dev-b"],
       unchanged: ["dev-a"],
       uplinkChanged: false,
+      journalChanged: false,
     });
     await until("readings from the new device", () =>
       agent.health().some((p) => p.device === "dev-c" && p.lastValue === 300),
@@ -78,6 +79,7 @@ describe("applying a new configuration to a running agent", () => {
       restarted: [],
       unchanged: ["dev-a", "dev-c"],
       uplinkChanged: false,
+      journalChanged: false,
     });
     await new Promise((r) => setTimeout(r, 200));
     await agent.stop();

@@ -76,7 +76,7 @@ describe("a reading travels from a Modbus device to the API", () => {
 
     let tick = 0;
     const clock = () => T0 + 1_000 * tick++; // each poll's single coalesced read takes one time
-    const agent = startEdgeAgent(
+    const agent = await startEdgeAgent(
       {
         site: "mine-7",
         gateway: "gw-e2e",
@@ -95,7 +95,7 @@ describe("a reading travels from a Modbus device to the API", () => {
           },
         ],
       },
-      { clock, bootId: "e2e-boot" },
+      { clock, bootId: "e2e-boot", dataDir: join(dir, "agent") },
     );
     await until("five polls", () => (agent.stats().envelopes >= 5 ? true : undefined));
     await agent.stop();

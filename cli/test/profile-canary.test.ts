@@ -58,6 +58,7 @@ describe("group flash", () => {
         mqttUrl: stack.mqttUrl,
         accept: acceptSignedProfile(gateway, loadTrustedKeys(join(dir, "keys"))),
         healthIntervalMs: 200,
+        agentOptions: { dataDir: join(dir, `agent-${gateway}`) },
       });
       await r.start();
       receivers.push(r);

@@ -59,6 +59,7 @@ describe("profile receiver", () => {
       mqttUrl: stack.mqttUrl,
       autoRollbackAfterMs: 1_500,
       healthIntervalMs: 200,
+      agentOptions: { dataDir: join(dir, "agent") },
       accept: (signed) => {
         const s = signed as { trusted: boolean; config: AgentConfigInput };
         if (!s.trusted) throw new LifelineError("PROFILE_KEY_UNTRUSTED", "signed by a key this gateway does not trust");
@@ -98,7 +99,7 @@ describe("profile receiver", () => {
       await statusOf(v3, "applied");
       const rolledBack = await statusOf(v3, "rolled-back");
       expect([rolledBack.running, rolledBack.code]).toEqual([v1, "PROFILE_UPLINK_DEAD"]);
-      expect(receiver.agent()?.config().uplink.mqtt.url).toBe(stack.mqttUrl);
+      expect(receiver.agent()?.config().uplink.mqtt?.url).toBe(stack.mqttUrl);
     } finally {
       await receiver.stop();
     }

@@ -61,6 +61,7 @@ describe("gateway profiles, end to end", () => {
       mqttUrl: stack.mqttUrl,
       accept: acceptSignedProfile("gw-rt", loadTrustedKeys(keys)),
       healthIntervalMs: 250,
+      agentOptions: { dataDir: join(dir, "agent") },
     });
     await receiver.start();
     const flash = (file: string, key?: string) =>

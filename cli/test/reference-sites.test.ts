@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,6 +83,7 @@ describe.each<ReferenceSiteKind>(["coal-mine", "flood-station", "heating-substat
       await agent?.stop();
       await site?.stop();
       delete process.env.HS0412_OPCUA_PASSWORD;
+      delete process.env.LIFELINE_MQTT_PASSWORD;
     });
 
     it("runs against the simulators: every point reads without error and its rows reach ClickHouse", async () => {
@@ -96,6 +97,7 @@ describe.each<ReferenceSiteKind>(["coal-mine", "flood-station", "heating-substat
       cpSync(join(OPCUA_FIXTURES, "client-pki", "own"), join(clientPki, "own"), { recursive: true });
       mkdirSync(join(clientPki, "trusted", "certs"), { recursive: true });
       process.env.HS0412_OPCUA_PASSWORD = OPCUA_PASSWORD;
+      process.env.LIFELINE_MQTT_PASSWORD = "not-checked-by-the-test-stack";
 
       site = await startReferenceSite(kind, {
         hj212RealtimeIntervalMs: 1_000,
@@ -107,15 +109,19 @@ describe.each<ReferenceSiteKind>(["coal-mine", "flood-station", "heating-substat
         const own = join(serverPki, "own", "certs", "server_certificate.pem");
         cpSync(own, join(clientPki, "trusted", "certs", "hs-0412-simulator.pem"));
       }
-      // Only the uplink changes: this stack's broker, no credentials. (The pipeline's NATS uplink and
-      // the flood station's file: password reference are not what the agent supports yet.)
-      const clientId = profile.uplink.mqtt?.clientId;
-      const config = agentConfigFromProfile({
-        ...profile,
-        uplink: { mqtt: { url: stack.mqttUrl, ...(clientId === undefined ? {} : { clientId }) } },
-      });
+      // Only the uplink's address changes (this stack's broker or NATS server), and a file: secret
+      // reference points into the test folder; env: references are set here.
+      const secret = join(dir, `${kind}-secret`);
+      writeFileSync(secret, "not-checked-by-the-test-stack\n");
+      const fileRef = (ref: string | undefined) => (ref?.startsWith("file:") ? `file:${secret}` : ref);
+      const { mqtt, nats } = profile.uplink;
+      const uplink =
+        mqtt !== undefined
+          ? { mqtt: { ...mqtt, url: stack.mqttUrl, passwordRef: fileRef(mqtt.passwordRef) } }
+          : { nats: { ...nats, url: stack.natsUrl, credentialsRef: fileRef(nats?.credentialsRef) } };
+      const config = agentConfigFromProfile({ ...profile, uplink } as ResolvedProfile);
       const devices = config.devices.map((d) => (d.type === "opcua" ? { ...d, pkiDir: clientPki } : d));
-      agent = startEdgeAgent({ ...config, devices });
+      agent = await startEdgeAgent({ ...config, devices }, { dataDir: join(dir, `${kind}-agent`) });
       const running = agent;
 
       const expected = expectedPoints(profile.devices);

@@ -2,6 +2,7 @@ import { type Logger, silentLogger } from "@lifeline/contracts";
 import type { TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import { ApiError } from "./api-error.ts";
+import { gapsRoute } from "./gaps-route.ts";
 import { seriesRoute } from "./series-route.ts";
 
 export interface ApiOptions {
@@ -31,5 +32,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/v1/status", async () => ({ ok: true, ...(options.status?.() ?? {}) }));
   await app.register(seriesRoute(options.store, options.now ?? Date.now));
+  await app.register(gapsRoute(options.store));
   return app;
 }

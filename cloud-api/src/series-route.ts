@@ -3,6 +3,7 @@ import { AGGREGATES, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
+import { parseQuery } from "./parse-query.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
 /** More points than this in one answer would be a download, not a chart: use the export. */
@@ -45,13 +46,7 @@ export const seriesParamsSchema = z
 export function seriesRoute(store: TelemetryStore, now: () => number) {
   return async (app: FastifyInstance) => {
     app.get("/v1/series", async (request) => {
-      const parsed = seriesParamsSchema.safeParse(request.query);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const parameter = issue?.path.length ? String(issue.path[0]) : unknownKey(issue);
-        throw new ApiError("API_BAD_PARAMETER", `${parameter}: ${issue?.message ?? "invalid"}`, parameter);
-      }
-      const p = parsed.data;
+      const p = parseQuery(seriesParamsSchema, request.query);
       const to = p.to ?? now();
       const from = p.from ?? to - DEFAULT_RANGE_MS;
       if (from >= to) throw new ApiError("API_BAD_PARAMETER", "from: expected from to be before to", "from");
@@ -80,9 +75,4 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       };
     });
   };
-}
-
-function unknownKey(issue: z.core.$ZodIssue | undefined): string {
-  if (issue?.code === "unrecognized_keys") return issue.keys[0] ?? "(query)";
-  return "(query)";
 }

@@ -124,3 +124,47 @@ describe("GET /v1/series", () => {
     expect(res.json()).toEqual({ error: { code: "API_NOT_FOUND", message: "no route GET /v1/nothing" } });
   });
 });
+
+describe("GET /v1/ingest/gaps", () => {
+  it("lists missing sequence ranges per gateway and boot, with the total", async () => {
+    await store.insertTelemetry(
+      [0, 1, 4, 5, 9].map((seq) => ({
+        site: "mine-7",
+        gateway: "gw-lossy",
+        device: "dust-09",
+        metric: "pm10",
+        ts: T0 + seq * 1_000,
+        value: seq,
+        unit: "mg/m3",
+        quality: "good" as const,
+        boot_id: "b7",
+        seq,
+        idx: 0,
+        stream_seq: 100 + seq,
+      })),
+      "gaps-seed",
+    );
+    const res = await app.inject({ method: "GET", url: "/v1/ingest/gaps?gateway=gw-lossy" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      gateway: "gw-lossy",
+      from: null,
+      to: null,
+      missing: 5,
+      gaps: [
+        { gateway: "gw-lossy", boot_id: "b7", first: 2, last: 3, missing: 2 },
+        { gateway: "gw-lossy", boot_id: "b7", first: 6, last: 8, missing: 3 },
+      ],
+    });
+    const none = await app.inject({ method: "GET", url: "/v1/ingest/gaps?gateway=gw-01" });
+    expect(none.json()).toMatchObject({ missing: 0, gaps: [] });
+  });
+
+  it("names the bad parameter", async () => {
+    const res = await app.inject({ method: "GET", url: "/v1/ingest/gaps?gateway=gw%20x&from=1" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: "API_BAD_PARAMETER", parameter: "gateway" });
+    const order = await app.inject({ method: "GET", url: "/v1/ingest/gaps?from=10&to=5" });
+    expect(order.json().error).toMatchObject({ parameter: "from", message: "from: expected from to be before to" });
+  });
+});

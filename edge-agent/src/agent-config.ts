@@ -1,39 +1,34 @@
 import { type DeviceConfig, deviceConfigSchema, deviceIdsOf, idSchema } from "@lifeline/contracts";
-import { ruleSchema } from "@lifeline/firmware-profiles";
+import { journalSchema, ruleSchema, uplinkSchema } from "@lifeline/firmware-profiles";
 import { z } from "zod";
 
 /** One entry per adapter type; the discriminator is `type` (the schema lives in contracts). */
 export const deviceSchema = deviceConfigSchema;
 
-export const mqttUplinkSchema = z.strictObject({
-  url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, "expected an mqtt:// or mqtts:// URL"),
-  clientId: z.string().min(1).max(128).optional(),
-  username: z.string().optional(),
-  /** Secrets are never inline: the name of the environment variable that holds the password. */
-  passwordEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/)
-    .optional(),
-  /** Envelopes waiting for a PUBACK beyond this are refused and counted (the journal comes with issue 5). */
-  maxInflight: z.int().min(1).max(1_000_000).default(10_000),
-});
-
+/**
+ * The agent's configuration is the gateway profile's runtime part: the same uplink (secrets by
+ * reference, resolved on the gateway), devices, edge rules and journal.
+ */
 export const agentConfigSchema = z
   .strictObject({
     site: idSchema,
     gateway: idSchema,
-    uplink: z.strictObject({ mqtt: mqttUplinkSchema }),
+    uplink: uplinkSchema,
     devices: z.array(deviceSchema).min(1),
     /** Edge rules of the profile (deadband, min-interval, range), per device and metric. */
     rules: z.array(ruleSchema).default([]),
+    journal: journalSchema,
   })
   .superRefine((config, ctx) => {
-    // Adapter ids and the device ids their readings carry (a receiver names one per station) must all differ.
-    const ids = new Set<string>();
+    // Adapter ids and the device ids their readings carry (a receiver names one per station) must all
+    // differ, and differ from the gateway's id: the agent reports on itself under that name.
+    const ids = new Set<string>([config.gateway]);
     config.devices.forEach((d, i) => {
       for (const [id, path] of deviceIdsOf(d)) {
-        if (ids.has(id))
-          ctx.addIssue({ code: "custom", path: ["devices", i, ...path], message: `duplicate device id ${id}` });
+        if (ids.has(id)) {
+          const what = id === config.gateway ? `device id ${id} is the gateway's id` : `duplicate device id ${id}`;
+          ctx.addIssue({ code: "custom", path: ["devices", i, ...path], message: what });
+        }
         ids.add(id);
       }
     });

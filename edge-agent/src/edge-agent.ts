@@ -1,23 +1,42 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { type DeviceConfig, type Envelope, type Logger, type Reading, silentLogger } from "@lifeline/contracts";
+import {
+  type DeviceConfig,
+  type Envelope,
+  encodeEnvelope,
+  type Logger,
+  type Reading,
+  silentLogger,
+} from "@lifeline/contracts";
 import type { Clock, ReadingSink } from "./adapter.ts";
 import type { AdapterError } from "./adapter-error.ts";
 import { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
 import { type AdapterContext, adapterContext, createAdapter } from "./adapters/registry.ts";
 import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./agent-config.ts";
+import { AgentJournals } from "./agent-journals.ts";
 import { EdgeRules } from "./edge-rules.ts";
-import { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
+import { Forwarder, type ForwarderStats } from "./forwarder.ts";
+import { journalLoss } from "./journal-loss.ts";
 import { type PointHealth, PointHealthTracker } from "./point-health.ts";
 import { RunningAdapter } from "./running-adapter.ts";
+import { openUplink } from "./uplink/open-uplink.ts";
+import type { Uplink, UplinkStats } from "./uplink/uplink.ts";
 
 export interface EdgeAgentOptions {
+  /** Where the agent keeps its journal; it survives restarts, so use the same folder every time. */
+  dataDir: string;
   /** Source of reading timestamps (tests pass a stub); polling itself runs on real timers. */
   clock?: Clock;
   /** A fresh id per process start; tests pass a fixed one. */
   bootId?: string;
   log?: Logger;
+  /** Where `env:` secret references are looked up (default: the process environment). */
   env?: Record<string, string | undefined>;
+  /** Envelopes sent and not yet acknowledged (default 1000). */
+  maxInflight?: number;
+  /** How long `stop()` waits for the uplink to take what is still in the journal (default 3 s). */
+  stopDrainMs?: number;
 }
 
 export interface EdgeAgentStats {
@@ -28,6 +47,8 @@ export interface EdgeAgentStats {
   filtered: number;
   errors: Record<string, number>;
   uplink: UplinkStats;
+  forwarder: ForwarderStats;
+  journal: ReturnType<AgentJournals["stats"]>;
 }
 
 /** What a configuration change did, adapter by adapter (by adapter id). */
@@ -37,6 +58,7 @@ export interface ApplyResult {
   restarted: string[];
   unchanged: string[];
   uplinkChanged: boolean;
+  journalChanged: boolean;
 }
 
 export interface EdgeAgent {
@@ -49,18 +71,22 @@ export interface EdgeAgent {
   health(): PointHealth[];
   /**
    * Switches to a new configuration: removed adapters stop, new ones start, changed ones restart,
-   * unchanged ones keep running untouched. The envelope sequence goes on across the switch, so
-   * nothing is sent twice and no number is skipped. Throws (changing nothing) if `input` is invalid.
+   * unchanged ones keep running untouched. The envelope sequence goes on across the switch and the
+   * journal keeps what the old uplink had not delivered, so nothing is lost, sent twice or skipped.
+   * Throws (changing nothing) if `input` is invalid or its uplink secret cannot be read.
    */
   apply(input: AgentConfigInput): Promise<ApplyResult>;
+  /** Resolves when every envelope produced so far was acknowledged by the uplink, or after `timeoutMs`. */
+  drain(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 /**
- * Runs the adapters of one gateway and publishes what they read, one envelope per device per
- * poll, each with (gateway, bootId, seq) so that every hop can recognise a replay.
+ * Runs the adapters of one gateway. Each poll's readings of a device become one envelope with
+ * (gateway, bootId, seq), appended to the journal on disk; the forwarder sends the journal to the
+ * uplink and releases an envelope only when the uplink acknowledged it.
  */
-export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOptions = {}): EdgeAgent {
+export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOptions): Promise<EdgeAgent> {
   let config: AgentConfig = agentConfigSchema.parse(input);
   const clock = options.clock ?? Date.now;
   const log = options.log ?? silentLogger;
@@ -69,24 +95,71 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
   const stats = { polls: 0, readings: 0, envelopes: 0, errors: {} as Record<string, number> };
   const lastErrors = new Map<string, AdapterError>();
   const health = new PointHealthTracker();
-  let uplink = openUplink(config, env, log);
   let rules = new EdgeRules(config.rules);
   let filteredBefore = 0; // held back by rules since replaced
   let seq = 0;
+
+  const countError = (code: string) => {
+    stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+  };
+  const envelopeOf = (device: string, readings: Reading[]): Envelope => ({
+    v: 1,
+    site: config.site,
+    gateway: config.gateway,
+    device,
+    bootId,
+    seq: seq++,
+    readings,
+  });
+  // A loss is itself reported: counted, logged, and sent on the alert lane under the gateway's id.
+  const lose = (lane: string, records: Array<{ id: number; payload: Uint8Array }>) => {
+    if (records.length === 0) return;
+    const loss = journalLoss(records);
+    journals.countLoss(loss);
+    log.error(`journal full: the oldest ${lane} envelopes were dropped before the uplink took them`, { ...loss });
+    if (lane !== "data") return; // reporting an alert-lane loss on the alert lane would feed the overflow
+    const ts = clock();
+    const readings: Reading[] = [
+      { metric: "agent.journal.lost_envelopes", ts, value: loss.envelopes, unit: "1", quality: "good" },
+      { metric: "agent.journal.lost_readings", ts, value: loss.readings, unit: "1", quality: "good" },
+    ];
+    journals.appendAlert(encodeEnvelope(envelopeOf(config.gateway, readings)));
+  };
+  // Until the forwarder exists nothing is in flight: every dropped record is lost.
+  let adoptInflight = (_lane: string, records: Array<{ id: number; payload: Uint8Array }>) => records;
+  const journals = await AgentJournals.open(join(options.dataDir, "journal"), config.journal, {
+    log,
+    onOverflow: (lane, records) => lose(lane, adoptInflight(lane, records)),
+    onAppendError: (code) => countError(code),
+  });
+  const forwarder = new Forwarder({
+    lanes: journals.lanes(),
+    maxInflight: options.maxInflight ?? 1_000,
+    onOrphanLost: lose,
+    log,
+  });
+  adoptInflight = (lane, records) => forwarder.adoptInflight(lane, records);
+  journals.onAppended(() => forwarder.wake());
+  let uplink: Uplink;
+  try {
+    uplink = openUplink(config, env, log);
+  } catch (error) {
+    await journals.close();
+    throw error;
+  }
+  forwarder.attach(uplink);
 
   const sink: ReadingSink = {
     readings(device: string, raw: Reading[]) {
       const readings = rules.apply(device, raw);
       if (readings.length === 0) return;
-      const envelope: Envelope = { v: 1, site: config.site, gateway: config.gateway, device, bootId, seq, readings };
-      if (!uplink.publish(envelope)) return; // refused: counted by the uplink, seq not used
-      seq++;
+      journals.appendData(encodeEnvelope(envelopeOf(device, readings)));
       stats.readings += readings.length;
       stats.envelopes++;
       health.readings(device, readings);
     },
     error(error: AdapterError) {
-      stats.errors[error.code] = (stats.errors[error.code] ?? 0) + 1;
+      countError(error.code);
       if (lastErrors.get(error.device)?.message !== error.message) {
         log.warn(error.message, { code: error.code, device: error.device, point: error.point });
       }
@@ -95,7 +168,7 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
     },
   };
 
-  const context: AdapterContext = adapterContext(clock, log);
+  const context: AdapterContext = adapterContext(clock, log, env);
   const running = new Map<string, { device: DeviceConfig; run: RunningAdapter }>();
   const startDevice = (device: DeviceConfig) => {
     if (device.type === "opcua") routeOpcuaLogs(log);
@@ -109,7 +182,16 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
   // One change at a time: a second apply waits for the first.
   let applying: Promise<unknown> = Promise.resolve();
 
-  return {
+  const switchUplink = async (next: AgentConfig, nextUplink: Uplink) => {
+    forwarder.detach();
+    // The old session first delivers what it holds (same client id: two sessions would take each other over).
+    await uplink.close();
+    uplink = nextUplink;
+    forwarder.attach(uplink);
+    config = next;
+  };
+
+  const agent: EdgeAgent = {
     bootId,
     config: () => config,
     stats: () => ({
@@ -117,14 +199,29 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
       filtered: filteredBefore + rules.dropped,
       errors: { ...stats.errors },
       uplink: uplink.stats(),
+      forwarder: forwarder.stats(),
+      journal: journals.stats(),
     }),
     lastErrors: () => lastErrors,
     health: () => health.snapshot(),
     apply(next: AgentConfigInput): Promise<ApplyResult> {
       const parsed = agentConfigSchema.parse(next);
       const result = applying.then(async (): Promise<ApplyResult> => {
+        const uplinkChanged =
+          !isDeepStrictEqual(parsed.uplink, config.uplink) ||
+          parsed.site !== config.site ||
+          parsed.gateway !== config.gateway;
+        // Opened before anything stops, so that an unreadable secret refuses the change as a whole.
+        const nextUplink = uplinkChanged ? openUplink(parsed, env, log) : undefined;
+        const outcome: ApplyResult = {
+          started: [],
+          stopped: [],
+          restarted: [],
+          unchanged: [],
+          uplinkChanged,
+          journalChanged: !isDeepStrictEqual(parsed.journal, config.journal),
+        };
         const wanted = new Map(parsed.devices.map((d) => [d.id, d]));
-        const outcome: ApplyResult = { started: [], stopped: [], restarted: [], unchanged: [], uplinkChanged: false };
         const changed = new Set<string>();
         for (const [id, current] of running) {
           const next = wanted.get(id);
@@ -138,16 +235,8 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
             lastErrors.delete(id);
           }
         }
-        if (
-          !isDeepStrictEqual(parsed.uplink, config.uplink) ||
-          parsed.site !== config.site ||
-          parsed.gateway !== config.gateway
-        ) {
-          // The old session first delivers what it holds (same client id: two sessions would take each other over).
-          await uplink.close();
-          uplink = openUplink(parsed, env, log);
-          outcome.uplinkChanged = true;
-        }
+        if (nextUplink !== undefined) await switchUplink(parsed, nextUplink);
+        if (outcome.journalChanged) await journals.reconfigure(parsed.journal);
         if (!isDeepStrictEqual(parsed.rules, config.rules)) {
           filteredBefore += rules.dropped;
           rules = new EdgeRules(parsed.rules);
@@ -166,23 +255,29 @@ export function startEdgeAgent(input: AgentConfigInput, options: EdgeAgentOption
       applying = result.catch(() => undefined);
       return result;
     },
+    async drain(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await journals.settled();
+        if (journals.stats().pending === 0 && forwarder.stats().orphans === 0) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async stop() {
       await applying;
       await Promise.allSettled([...running.values()].map((r) => r.run.stop()));
       running.clear();
+      // A graceful stop delivers what it can; the rest waits in the journal for the next start.
+      if (uplink.isConnected()) await agent.drain(options.stopDrainMs ?? 3_000);
+      await journals.settled();
+      forwarder.detach();
       await uplink.close();
+      forwarder.stop();
+      // Dropped by the journal while in flight, and never acknowledged: lost (the report waits in the alert lane).
+      for (const [lane, records] of forwarder.abandonOrphans()) lose(lane, records);
+      await journals.close();
     },
   };
-}
-
-function openUplink(config: AgentConfig, env: Record<string, string | undefined>, log: Logger): MqttUplink {
-  const mqttConfig = config.uplink.mqtt;
-  return new MqttUplink({
-    url: mqttConfig.url,
-    clientId: mqttConfig.clientId ?? `lifeline-agent-${config.site}-${config.gateway}`,
-    username: mqttConfig.username,
-    password: mqttConfig.passwordEnv === undefined ? undefined : env[mqttConfig.passwordEnv],
-    maxInflight: mqttConfig.maxInflight,
-    log,
-  });
+  return agent;
 }

@@ -64,6 +64,7 @@ export {
   type DeviceConfig,
   deviceSchema,
 } from "./agent-config.ts";
+export type { AgentJournalStats } from "./agent-journals.ts";
 export {
   type ApplyResult,
   type EdgeAgent,
@@ -72,7 +73,22 @@ export {
   startEdgeAgent,
 } from "./edge-agent.ts";
 export { EdgeRules } from "./edge-rules.ts";
-export { MqttUplink, type UplinkStats } from "./mqtt-uplink.ts";
+export { type ForwarderStats, routeOf } from "./forwarder.ts";
+export {
+  FSYNC_POLICIES,
+  type FsyncPolicy,
+  Journal,
+  JournalError,
+  type JournalErrorCode,
+  type JournalOptions,
+  type JournalRecord,
+  type JournalStats,
+} from "./journal/index.ts";
+export { type JournalLoss, journalLoss } from "./journal-loss.ts";
 export { type PointHealth, PointHealthTracker } from "./point-health.ts";
 export { acceptSignedProfile, agentConfigFromProfile } from "./profile-config.ts";
 export { ProfileReceiver, type ProfileReceiverOptions } from "./profile-receiver.ts";
+export { MqttUplink } from "./uplink/mqtt-uplink.ts";
+export { NatsUplink } from "./uplink/nats-uplink.ts";
+export { resolveSecretRef } from "./uplink/secret-ref.ts";
+export type { EnvelopeRoute, Uplink, UplinkStats } from "./uplink/uplink.ts";

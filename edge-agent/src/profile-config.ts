@@ -3,38 +3,17 @@ import { type ResolvedProfile, verifySignedProfile } from "@lifeline/firmware-pr
 import type { AgentConfigInput } from "./agent-config.ts";
 
 /**
- * Turns a resolved gateway profile into the agent's configuration. Secrets stay references: an
- * `env:NAME` password becomes the name of the variable the agent reads. What this agent cannot do
- * yet is refused with a reason rather than ignored.
+ * Turns a resolved gateway profile into the agent's configuration. Secrets stay references
+ * (`env:NAME`, `file:/path`); the agent resolves them on the gateway when it opens the uplink.
  */
 export function agentConfigFromProfile(profile: ResolvedProfile): AgentConfigInput {
-  const uplink = profile.uplink;
-  if (uplink.mqtt === undefined) {
-    throw new LifelineError(
-      "PROFILE_UPLINK_UNSUPPORTED",
-      "uplink: this agent publishes over MQTT; a NATS uplink is not supported yet",
-    );
-  }
-  const ref = uplink.mqtt.passwordRef;
-  if (ref !== undefined && !ref.startsWith("env:")) {
-    throw new LifelineError(
-      "PROFILE_UPLINK_UNSUPPORTED",
-      `uplink.mqtt.passwordRef: this agent reads env:NAME references only, found ${ref.split(":")[0]}:`,
-    );
-  }
   return {
     site: profile.site.id,
     gateway: profile.gateway.id,
-    uplink: {
-      mqtt: {
-        url: uplink.mqtt.url,
-        ...(uplink.mqtt.clientId === undefined ? {} : { clientId: uplink.mqtt.clientId }),
-        ...(uplink.mqtt.username === undefined ? {} : { username: uplink.mqtt.username }),
-        ...(ref === undefined ? {} : { passwordEnv: ref.slice("env:".length) }),
-      },
-    },
+    uplink: profile.uplink,
     devices: profile.devices,
     rules: profile.rules,
+    journal: profile.journal,
   };
 }
 

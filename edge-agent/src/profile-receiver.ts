@@ -28,7 +28,8 @@ export interface ProfileReceiverOptions {
   autoRollbackAfterMs?: number;
   /** How often the status (with point health) is published again while nothing changes. */
   healthIntervalMs?: number;
-  agentOptions?: EdgeAgentOptions;
+  /** How the agent runs (its data folder for the journal, log, …). */
+  agentOptions: EdgeAgentOptions;
   log?: Logger;
   now?: () => number;
 }
@@ -139,7 +140,7 @@ export class ProfileReceiver {
   }
 
   async #run(config: AgentConfigInput): Promise<void> {
-    if (this.#agent === undefined) this.#agent = startEdgeAgent(config, this.#o.agentOptions);
+    if (this.#agent === undefined) this.#agent = await startEdgeAgent(config, this.#o.agentOptions);
     else await this.#agent.apply(config);
   }
 

@@ -4,6 +4,7 @@ export type GatewayErrorCode =
   | "GATEWAY_NATS_SERVER_MISSING"
   | "GATEWAY_NATS_SERVER_FAILED"
   | "GATEWAY_JETSTREAM_PUBLISH_FAILED"
+  | "GATEWAY_UPLINK_UNAVAILABLE"
   | "GATEWAY_LISTEN_FAILED";
 
 export class GatewayError extends LifelineError {

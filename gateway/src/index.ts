@@ -1,5 +1,11 @@
 export { GatewayError, type GatewayErrorCode } from "./gateway-error.ts";
 export { type Gateway, type GatewayOptions, type GatewayStats, startGateway } from "./mqtt-gateway.ts";
-export { type NatsServerOptions, type NatsServerProcess, startNatsServer } from "./nats-server-process.ts";
+export { type NatsCluster, type NatsClusterOptions, startNatsCluster } from "./nats-cluster.ts";
+export {
+  type NatsClusterMembership,
+  type NatsServerOptions,
+  type NatsServerProcess,
+  startNatsServer,
+} from "./nats-server-process.ts";
 export { openProfileBuckets, PROFILE_HISTORY, type ProfileBridge, startProfileBridge } from "./profile-bridge.ts";
 export { DEFAULT_STREAM_LIMITS, ensureStreams, type StreamLimits } from "./streams.ts";

@@ -26,6 +26,12 @@ export interface GatewayOptions {
   profiles?: boolean;
   /** How long to wait for JetStream's ack before the MQTT client is left without a PUBACK. */
   publishTimeoutMs?: number;
+  /**
+   * Telemetry messages forwarded and not yet acknowledged by JetStream, over all clients. Beyond
+   * it (and whenever NATS is disconnected) a message is refused at once: no PUBACK, the client
+   * keeps it and sends it again, and the gateway never buffers without bound.
+   */
+  maxInflight?: number;
   log?: Logger;
 }
 
@@ -40,6 +46,9 @@ export interface GatewayStats {
   quarantined: number;
   /** JetStream did not acknowledge: the client got no PUBACK and will resend. */
   failed: number;
+  /** Refused without trying: NATS was disconnected or `maxInflight` forwards were waiting. */
+  refused: number;
+  inflight: number;
 }
 
 export interface Gateway {
@@ -59,14 +68,29 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? silentLogger;
   const js = jetstream(options.nats, { timeout: options.publishTimeoutMs ?? 5_000 });
-  const stats: GatewayStats = { received: 0, stored: 0, duplicates: 0, quarantined: 0, failed: 0 };
+  const stats: GatewayStats = {
+    received: 0,
+    stored: 0,
+    duplicates: 0,
+    quarantined: 0,
+    failed: 0,
+    refused: 0,
+    inflight: 0,
+  };
   const inflight = new Set<Promise<void>>();
+  const maxInflight = options.maxInflight ?? 20_000;
+  const uplink = watchNats(options.nats, log);
 
   const broker = await Aedes.createBroker({
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
       const route = client === null ? undefined : parseTelemetryTopic(packet.topic);
       if (client === null || route === undefined) return callback(null);
       stats.received++;
+      if (!uplink.connected || inflight.size >= maxInflight) {
+        stats.refused++;
+        const why = uplink.connected ? `${inflight.size} forwards are waiting` : "NATS is disconnected";
+        return callback(new GatewayError("GATEWAY_UPLINK_UNAVAILABLE", `not accepting telemetry: ${why}`));
+      }
       const work = forward(js, stats, client.id, packet).then(
         () => callback(null),
         (cause: unknown) => {
@@ -94,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     port,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, inflight: inflight.size }),
     async close() {
       await bridge?.close();
       await new Promise<void>((resolve) => {
@@ -146,6 +170,23 @@ async function forward(
   });
   if (ack.duplicate) stats.duplicates++;
   else stats.stored++;
+}
+
+/** Follows the NATS connection's status, so that a disconnected gateway refuses at once instead of queueing. */
+function watchNats(nc: NatsConnection, log: Logger): { connected: boolean } {
+  const state = { connected: !nc.isClosed() };
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") {
+        state.connected = false;
+        log.warn("NATS disconnected: telemetry is refused (clients keep it) until it is back");
+      } else if (s.type === "reconnect") {
+        state.connected = true;
+        log.info("NATS reconnected: accepting telemetry again");
+      }
+    }
+  })();
+  return state;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { GatewayError } from "./gateway-error.ts";
 
 export interface NatsServerOptions {
@@ -16,16 +17,41 @@ export interface NatsServerOptions {
    * (kill -9 gives it no chance to stop its child) is found through this file and stopped first.
    */
   pidFile?: string;
+  /** `server_name`; JetStream clustering needs it unique per node and stable across restarts. */
+  serverName?: string;
+  /** Joins a cluster: route listener and the routes to the other nodes. */
+  cluster?: NatsClusterMembership;
+}
+
+export interface NatsClusterMembership {
+  /** `cluster_name`; the same on every node. */
+  name: string;
+  /** Route port; 0 picks a free one (chosen before the start, so another process could take it first). */
+  port?: number;
+  /** Route URLs of the other nodes, e.g. `nats://127.0.0.1:6222`; routes are retried until they answer. */
+  routes?: readonly string[];
 }
 
 export interface NatsServerProcess {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
+  readonly serverName: string | undefined;
+  /** Route port when clustered. */
+  readonly clusterPort: number | undefined;
+  /** The options it was started with, with its ports filled in. */
+  readonly options: NatsServerOptions;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once, for fault-injection tests. */
   kill(): Promise<void>;
+  /**
+   * Starts the same node again — same name, ports, routes and store dir — after stopping it if it
+   * still runs; JetStream recovers its streams from the store. Resolves with the new process.
+   */
+  restart(): Promise<NatsServerProcess>;
+  /** The last lines the server logged (stderr), for error messages. */
+  logTail(): string;
 }
 
 /**
@@ -37,79 +63,171 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const binary = options.binary ?? "nats-server";
   mkdirSync(options.storeDir, { recursive: true });
   if (options.pidFile !== undefined) stopLeftover(options.pidFile);
-  const args = ["-js", "-sd", options.storeDir, "-a", host, "-p", String(options.port || -1)];
-  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const cluster = options.cluster && {
+    ...options.cluster,
+    port: options.cluster.port || ((await pickFreePorts(1, host))[0] as number),
+  };
+  const child = spawn(binary, serverArgs(options, host, cluster), { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const port = await waitForListening(child, binary, options.startTimeoutMs ?? 15_000);
+  const log = collectLog(child);
+  const port = await waitForListening(child, log, binary, cluster !== undefined, options.startTimeoutMs ?? 15_000);
   const pid = child.pid ?? -1;
   if (options.pidFile !== undefined) {
     const pidFile = options.pidFile;
     writeFileSync(pidFile, `${pid}\n`);
     void exited.then(() => rmSync(pidFile, { force: true }));
   }
-  return {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const self: NatsServerProcess = {
     url: `nats://${host}:${port}`,
     port,
     pid,
+    serverName: options.serverName,
+    clusterPort: cluster?.port,
+    options: { ...options, port, ...(cluster && { cluster }) },
     async stop(graceMs = 5_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!running()) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
     },
     async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!running()) return;
       child.kill("SIGKILL");
       await exited;
+    },
+    async restart() {
+      await self.stop();
+      return startNatsServer(self.options);
+    },
+    logTail: () => log.text,
+  };
+  return self;
+}
+
+function serverArgs(options: NatsServerOptions, host: string, cluster: NatsClusterMembership | undefined): string[] {
+  const args = ["-js", "-sd", options.storeDir, "-a", host, "-p", String(options.port || -1)];
+  if (options.serverName !== undefined) args.push("--name", options.serverName);
+  if (cluster !== undefined) {
+    args.push("--cluster_name", cluster.name, "--cluster", `nats://${host}:${cluster.port}`);
+    if (cluster.routes !== undefined && cluster.routes.length > 0) args.push("--routes", cluster.routes.join(","));
+  }
+  return args;
+}
+
+/**
+ * `count` distinct ports that were free a moment ago, for listeners whose address others must
+ * know before they start (cluster routes). They are held open together so that they differ from
+ * each other; another process may still take one before its server binds it, and that server
+ * then fails to start with "address already in use".
+ */
+export async function pickFreePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
+  const probes = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      probes.map(
+        (probe) =>
+          new Promise<number>((resolve, reject) => {
+            probe.once("error", reject);
+            probe.listen(0, host, () => {
+              const address = probe.address();
+              if (typeof address === "object" && address !== null) resolve(address.port);
+              else reject(new Error(`could not find a free port on ${host}`));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  }
+}
+
+const LOG_TAIL_CHARS = 16_384;
+
+interface ServerLog {
+  readonly text: string;
+  onData(listener: () => void): () => void;
+}
+
+/** Keeps draining stderr for the life of the child (a full pipe would block it) and keeps its tail. */
+function collectLog(child: ChildProcess): ServerLog {
+  let text = "";
+  const listeners = new Set<() => void>();
+  child.stderr?.on("data", (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-LOG_TAIL_CHARS);
+    for (const listener of listeners) listener();
+  });
+  return {
+    get text() {
+      return text;
+    },
+    onData(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
 
-function waitForListening(child: ChildProcess, binary: string, timeoutMs: number): Promise<number> {
+/**
+ * Resolves with the client port once the server is ready and, when clustered, also listens for
+ * routes: nats-server reports ready before it binds the route port, and exits if that fails.
+ */
+function waitForListening(
+  child: ChildProcess,
+  log: ServerLog,
+  binary: string,
+  clustered: boolean,
+  timeoutMs: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    let log = "";
     let port: number | undefined;
+    let routesListening = !clustered;
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      unsubscribe();
+      child.off("exit", onExit);
+      outcome();
+    };
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new GatewayError("GATEWAY_NATS_SERVER_FAILED", `nats-server did not start in ${timeoutMs} ms:\n${log}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      const listening = /Listening for client connections on [^\s]+:(\d+)/.exec(log);
-      if (listening?.[1] !== undefined) port = Number(listening[1]);
-      if (port !== undefined && log.includes("Server is ready")) {
-        clearTimeout(timer);
-        child.stderr?.off("data", onData);
-        child.stderr?.resume(); // keep draining so the child never blocks on a full pipe
-        resolve(port);
-      }
-    };
-    child.stderr?.on("data", onData);
-    child.once("error", (cause: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (cause.code === "ENOENT") {
+      settle(() =>
         reject(
-          new GatewayError(
-            "GATEWAY_NATS_SERVER_MISSING",
-            `${binary} was not found on the PATH; install the Debian/Ubuntu package 'nats-server' (apt-get install nats-server)`,
-            cause,
-          ),
-        );
-      } else {
-        reject(new GatewayError("GATEWAY_NATS_SERVER_FAILED", `could not start ${binary}: ${cause.message}`, cause));
-      }
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(
-        new GatewayError(
-          "GATEWAY_NATS_SERVER_FAILED",
-          `nats-server exited during start (code ${code}, signal ${signal}):\n${log}`,
+          new GatewayError("GATEWAY_NATS_SERVER_FAILED", `nats-server did not start in ${timeoutMs} ms:\n${log.text}`),
         ),
       );
+    }, timeoutMs);
+    const unsubscribe = log.onData(() => {
+      const listening = /Listening for client connections on [^\s]+:(\d+)/.exec(log.text);
+      if (listening?.[1] !== undefined) port = Number(listening[1]);
+      if (!routesListening) routesListening = log.text.includes("Listening for route connections");
+      if (port !== undefined && log.text.includes("Server is ready") && routesListening) {
+        settle(() => resolve(port as number));
+      }
     });
+    child.once("error", (cause: NodeJS.ErrnoException) => settle(() => reject(spawnError(binary, cause))));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      settle(() =>
+        reject(
+          new GatewayError(
+            "GATEWAY_NATS_SERVER_FAILED",
+            `nats-server exited during start (code ${code}, signal ${signal}):\n${log.text}`,
+          ),
+        ),
+      );
+    child.once("exit", onExit);
   });
+}
+
+function spawnError(binary: string, cause: NodeJS.ErrnoException): GatewayError {
+  if (cause.code === "ENOENT") {
+    return new GatewayError(
+      "GATEWAY_NATS_SERVER_MISSING",
+      `${binary} was not found on the PATH; install the Debian/Ubuntu package 'nats-server' (apt-get install nats-server)`,
+      cause,
+    );
+  }
+  return new GatewayError("GATEWAY_NATS_SERVER_FAILED", `could not start ${binary}: ${cause.message}`, cause);
 }
 
 function stopLeftover(pidFile: string): void {

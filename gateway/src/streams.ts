@@ -14,12 +14,18 @@ export interface StreamLimits {
   maxAgeMs: number;
   /** Bytes kept per stream; when full, new publishes are refused rather than old data dropped. */
   maxBytes: number;
+  /**
+   * Copies kept on different nodes of a JetStream cluster (`num_replicas`; 1 if absent). 3 keeps
+   * accepting and keeps every stored message when one node dies; more than 1 needs a cluster.
+   */
+  replicas?: number;
 }
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   duplicateWindowMs: 2 * 60 * 60 * 1000,
   maxAgeMs: 7 * 24 * 60 * 60 * 1000,
   maxBytes: 8 * 1024 ** 3,
+  replicas: 1,
 };
 
 const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
@@ -36,6 +42,7 @@ function streamConfig(name: string, subjects: string, limits: StreamLimits): Par
     duplicate_window: ms(limits.duplicateWindowMs),
     max_age: ms(limits.maxAgeMs),
     max_bytes: limits.maxBytes,
+    num_replicas: limits.replicas ?? 1,
   };
 }
 

@@ -1,6 +1,7 @@
 export { ChdbDriver } from "./chdb-driver.ts";
 export type { ClickHouseDriver } from "./clickhouse-driver.ts";
 export { MIGRATIONS, type Migration, migrate } from "./migrations.ts";
+export { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
 export {
   AGGREGATES,
   type Aggregate,
@@ -12,4 +13,4 @@ export {
 } from "./series-query.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 export { envelopeRows, type QuarantineRow, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
-export { TelemetryStore } from "./telemetry-store.ts";
+export { identityOf, TelemetryStore } from "./telemetry-store.ts";

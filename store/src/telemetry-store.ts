@@ -1,5 +1,6 @@
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { migrate } from "./migrations.ts";
+import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
 import { type BucketPoint, type RawPoint, type SeriesQuery, type SeriesResult, seriesSql } from "./series-query.ts";
 import { type QuarantineRow, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
 
@@ -37,6 +38,46 @@ export class TelemetryStore {
     return result.rowsWritten;
   }
 
+  /**
+   * Which of the given readings are already stored, by identity `gateway|boot_id|seq|idx`. Used
+   * for batches that may have been written before (a redelivery after a crash between insert and
+   * ack, a replay older than JetStream's duplicate window); the device and time range narrow the
+   * search to the primary key.
+   */
+  async storedIdentities(rows: readonly TelemetryRow[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    if (rows.length === 0) return found;
+    const devices = new Set<string>();
+    const ids = new Set<string>();
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      devices.add(r.device);
+      ids.add(identityOf(r));
+      if (r.ts < from) from = r.ts;
+      if (r.ts > to) to = r.ts;
+    }
+    const stored = await this.driver.query<{ id: string }>(
+      `SELECT concat(gateway, '|', boot_id, '|', toString(seq), '|', toString(idx)) AS id FROM telemetry
+       WHERE device IN {devices:Array(String)}
+         AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+         AND id IN {ids:Array(String)}`,
+      { devices: [...devices], from, to, ids: [...ids] },
+    );
+    for (const r of stored) found.add(r.id);
+    return found;
+  }
+
+  /** Sequence ranges lost at the source, per (gateway, boot). */
+  sequenceGaps(q: SequenceGapQuery = {}): Promise<SequenceGap[]> {
+    const { sql, params } = sequenceGapsSql(q);
+    return this.driver
+      .query<SequenceGap>(sql, params)
+      .then((rows) =>
+        rows.map((r) => ({ ...r, first: Number(r.first), last: Number(r.last), missing: Number(r.missing) })),
+      );
+  }
+
   async series(q: SeriesQuery): Promise<SeriesResult> {
     const { sql, params } = seriesSql(q);
     type Row = { t: number | string; value: number; quality?: string; count?: number; unit: string };
@@ -54,4 +95,9 @@ export class TelemetryStore {
   async close(): Promise<void> {
     await this.driver.close();
   }
+}
+
+/** A stored reading's identity: the envelope's (gateway, boot, seq) and the reading's place in it. */
+export function identityOf(r: Pick<TelemetryRow, "gateway" | "boot_id" | "seq" | "idx">): string {
+  return `${r.gateway}|${r.boot_id}|${r.seq}|${r.idx}`;
 }

@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
 import { quarantineSink } from "./quarantine-sink.ts";
-import { type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
+import { emptyTelemetrySinkStats, type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
 
 export interface StreamProcessorOptions {
   nats: NatsConnection;
@@ -22,6 +22,11 @@ export interface StreamProcessorOptions {
   lingerMs?: number;
   ackWaitMs?: number;
   retryDelayMs?: number;
+  /**
+   * Readings older than this are checked against ClickHouse before they are written, because
+   * JetStream's duplicate window no longer drops a replay that old (default: 2 h, the stream's window).
+   */
+  replayCheckAfterMs?: number;
   log?: Logger;
 }
 
@@ -50,13 +55,15 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     retryDelayMs: options.retryDelayMs ?? 1_000,
     log,
   };
-  const tlmStats: TelemetrySinkStats = { envelopes: 0, rows: 0, quarantined: 0 };
+  const tlmStats: TelemetrySinkStats = emptyTelemetrySinkStats();
   const qrnStats = { quarantined: 0 };
   const telemetry = new BatchConsumer({
     ...common,
     stream: TELEMETRY_STREAM,
     durable: CLICKHOUSE_SINK_CONSUMER,
-    handle: telemetrySink(options.store, tlmStats),
+    handle: telemetrySink(options.store, tlmStats, {
+      replayCheckAfterMs: options.replayCheckAfterMs ?? 2 * 60 * 60 * 1000,
+    }),
   });
   const quarantine = new BatchConsumer({
     ...common,

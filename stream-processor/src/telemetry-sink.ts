@@ -1,5 +1,5 @@
 import { telemetrySubject, tryDecodeEnvelope } from "@lifeline/contracts";
-import { envelopeRows, type QuarantineRow, type TelemetryRow, type TelemetryStore } from "@lifeline/store";
+import { envelopeRows, identityOf, type QuarantineRow, type TelemetryRow, type TelemetryStore } from "@lifeline/store";
 import type { JsMsg } from "@nats-io/jetstream";
 import { dedupToken } from "./dedup-token.ts";
 import { payloadText } from "./payload-text.ts";
@@ -8,17 +8,42 @@ export interface TelemetrySinkStats {
   envelopes: number;
   rows: number;
   quarantined: number;
+  /** Rows of batches that might have been stored before, checked against ClickHouse. */
+  checkedRows: number;
+  /** Of those, rows already stored and therefore not written again. */
+  replayedRows: number;
+}
+
+export interface TelemetrySinkOptions {
+  /**
+   * Readings older than this (source time) are checked against what is stored before they are
+   * written: JetStream's duplicate window no longer covers a replay that old. Set it to the
+   * stream's duplicate window.
+   */
+  replayCheckAfterMs: number;
+  now?: () => number;
+}
+
+export function emptyTelemetrySinkStats(): TelemetrySinkStats {
+  return { envelopes: 0, rows: 0, quarantined: 0, checkedRows: 0, replayedRows: 0 };
 }
 
 /**
  * Turns a batch of telemetry messages into ClickHouse rows. Envelopes that do not decode, or
  * whose subject does not match their route, are written to quarantine with the reason, in the
  * same flush, so that acknowledging the batch never loses one silently.
+ *
+ * Exactly once: a batch redelivered unchanged is dropped by ClickHouse (same deduplication token);
+ * a redelivered message in a batch of a different make-up, or a replay older than JetStream's
+ * duplicate window, is looked up by identity (gateway, boot, seq, idx) and not written twice.
  */
-export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats) {
+export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, options: TelemetrySinkOptions) {
+  const now = options.now ?? Date.now;
   return async (batch: JsMsg[]): Promise<void> => {
     const rows: TelemetryRow[] = [];
+    const suspect: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
+    const oldest = now() - options.replayCheckAfterMs;
     for (const m of batch) {
       const decoded = tryDecodeEnvelope(m.data);
       if (!decoded.ok) {
@@ -28,7 +53,16 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats) 
           quarantineRow(m, "STREAM_SUBJECT_MISMATCH", `subject ${m.subject} does not match the envelope's route`),
         );
       } else {
-        for (const row of envelopeRows(decoded.envelope, m.seq)) rows.push(row);
+        const check = m.info.redelivered || decoded.envelope.readings.some((r) => r.ts < oldest);
+        for (const row of envelopeRows(decoded.envelope, m.seq)) (check ? suspect : rows).push(row);
+      }
+    }
+    if (suspect.length > 0) {
+      const stored = await store.storedIdentities(suspect);
+      stats.checkedRows += suspect.length;
+      for (const row of suspect) {
+        if (stored.has(identityOf(row))) stats.replayedRows++;
+        else rows.push(row);
       }
     }
     const token = dedupToken("tlm", batch);

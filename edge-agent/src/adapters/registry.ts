@@ -7,15 +7,23 @@ import { ModbusLines } from "./modbus/modbus-line.ts";
 import { OpcuaAdapter } from "./opcua/opcua-adapter.ts";
 import { Sl651Adapter } from "./sl651/sl651-adapter.ts";
 
-/** What adapters of one agent share: the clock, the log, and Modbus lines (one serial bus, many devices). */
+/**
+ * What adapters of one agent share: the clock, the log, the environment secrets are read from,
+ * and Modbus lines (one serial bus, many devices).
+ */
 export interface AdapterContext {
   clock: Clock;
   log: Logger;
+  env: Record<string, string | undefined>;
   modbusLines: ModbusLines;
 }
 
-export function adapterContext(clock: Clock, log: Logger): AdapterContext {
-  return { clock, log, modbusLines: new ModbusLines() };
+export function adapterContext(
+  clock: Clock,
+  log: Logger,
+  env: Record<string, string | undefined> = process.env,
+): AdapterContext {
+  return { clock, log, env, modbusLines: new ModbusLines() };
 }
 
 /** Every adapter type the agent knows, listed explicitly: a new protocol is one case here. */
@@ -28,6 +36,6 @@ export function createAdapter(device: DeviceConfig, context: AdapterContext): Ad
     case "hj212":
       return new Hj212Receiver(device, { log: context.log });
     case "opcua":
-      return new OpcuaAdapter(device, { log: context.log });
+      return new OpcuaAdapter(device, { log: context.log, env: context.env });
   }
 }

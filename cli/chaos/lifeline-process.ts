@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const LIFELINE = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "lifeline.js");
+
+/**
+ * One `lifeline <command>` child process that a fault-injection scenario can kill outright
+ * (SIGKILL: no drain, no ack, nothing flushed), stop gracefully, and start again with the same
+ * arguments (same ports, same data folder). Ready when it printed a line starting with "ready".
+ */
+export class LifelineProcess {
+  readonly #args: string[];
+  readonly #name: string;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #ready = "";
+  #log = "";
+  starts = 0;
+
+  constructor(name: string, args: string[]) {
+    this.#name = name;
+    this.#args = args;
+  }
+
+  /** The text after "ready" in the child's last ready line (e.g. `mqtt=1883`). */
+  get readyLine(): string {
+    return this.#ready;
+  }
+
+  /** The last 4 KB the child wrote on stderr, for failure messages. */
+  get log(): string {
+    return this.#log.slice(-4096);
+  }
+
+  async start(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(process.execPath, [LIFELINE, ...this.#args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: "1" },
+    });
+    this.#child = child;
+    this.starts++;
+    this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    child.stderr?.on("data", (chunk: Buffer) => {
+      this.#log = (this.#log + chunk.toString()).slice(-16_384);
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(
+        () => fail(new Error(`${this.#name} not ready in ${timeoutMs} ms:\n${this.log}`)),
+        timeoutMs,
+      );
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      child.once("exit", (code, signal) =>
+        fail(new Error(`${this.#name} exited (${code ?? signal}) before ready:\n${this.log}`)),
+      );
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = /^ready(.*)$/m.exec(out);
+        if (line !== null) {
+          this.#ready = (line[1] ?? "").trim();
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** SIGKILL: the process gets no chance to drain, acknowledge or flush anything. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGKILL");
+    await this.#exited;
+  }
+
+  /** SIGTERM and wait (SIGKILL after `graceMs`). */
+  async stop(graceMs = 20_000): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}

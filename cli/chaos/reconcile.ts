@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const COUNT_STORED = join(dirname(fileURLToPath(import.meta.url)), "count-stored.ts");
+
+/** What ClickHouse holds for one gateway, checked against what its agent produced. */
+export interface Reconciliation {
+  scenario: string;
+  load: string;
+  fault: string;
+  /** Readings the agent's devices produced (after edge rules). */
+  produced: number;
+  /** Rows in ClickHouse. */
+  stored: number;
+  /** Distinct identities (gateway, boot, seq, idx) among the rows. */
+  distinct: number;
+  duplicated: number;
+  /** Readings the agent reported lost (journal overflow), and the envelopes the gap report counts. */
+  lostReported: number;
+  lostEnvelopesReported: number;
+  gapEnvelopes: number;
+  /** Readings missing and not reported: must be 0. */
+  lostSilently: number;
+  ok: boolean;
+  seconds: number;
+}
+
+export interface AgentCounts {
+  readings: number;
+  lostReadings: number;
+  lostEnvelopes: number;
+}
+
+/** Counts in a child process (see count-stored.ts) and compares exactly. */
+export async function reconcile(
+  clickhouseDir: string,
+  gateway: string,
+  agent: AgentCounts,
+  label: { scenario: string; load: string; fault: string; seconds: number },
+): Promise<Reconciliation> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", COUNT_STORED, clickhouseDir, gateway],
+    {
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: "1" },
+    },
+  );
+  const c = JSON.parse(stdout) as {
+    rows: number;
+    distinct: number;
+    reportedLostEnvelopes: number;
+    reportedLostReadings: number;
+    gapEnvelopes: number;
+  };
+  const duplicated = c.rows - c.distinct;
+  const lostSilently = agent.readings - agent.lostReadings - c.distinct;
+  const ok =
+    duplicated === 0 &&
+    lostSilently === 0 &&
+    c.gapEnvelopes === agent.lostEnvelopes &&
+    c.reportedLostReadings === agent.lostReadings;
+  return {
+    ...label,
+    produced: agent.readings,
+    stored: c.rows,
+    distinct: c.distinct,
+    duplicated,
+    lostReported: agent.lostReadings,
+    lostEnvelopesReported: agent.lostEnvelopes,
+    gapEnvelopes: c.gapEnvelopes,
+    lostSilently,
+    ok,
+  };
+}
+
+export function formatReconciliations(results: readonly Reconciliation[]): string {
+  const head = [
+    "scenario",
+    "load",
+    "fault",
+    "produced",
+    "stored",
+    "lost (reported)",
+    "lost silently",
+    "duplicated",
+    "ok",
+  ];
+  const rows = results.map((r) => [
+    r.scenario,
+    r.load,
+    r.fault,
+    String(r.produced),
+    String(r.stored),
+    `${r.lostReported} (${r.lostEnvelopesReported} envelopes; gaps: ${r.gapEnvelopes})`,
+    String(r.lostSilently),
+    String(r.duplicated),
+    r.ok ? "yes" : "NO",
+  ]);
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,44 @@
+import { parseArgs } from "node:util";
+import { DEFAULT_STREAM_LIMITS, ensureStreams, startGateway } from "@lifeline/gateway";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { consoleLogger } from "./console-logger.ts";
+import { untilSignal } from "./until-signal.ts";
+
+export const GATEWAY_USAGE = `lifeline gateway --nats URL[,URL…] [--mqtt-port 1883] [--host 127.0.0.1] [--replicas 1]
+
+  Runs the MQTT gateway alone (for a deployment with several processes): devices and agents
+  publish over MQTT, and each message is acknowledged only once JetStream stored it. Creates the
+  streams if they are missing (--replicas 3 on a 3-node cluster). Prints "ready mqtt=PORT" when
+  listening. SIGTERM or Ctrl-C stops.`;
+
+export async function gatewayCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nats: { type: "string" },
+      "mqtt-port": { type: "string", default: "1883" },
+      host: { type: "string", default: "127.0.0.1" },
+      replicas: { type: "string", default: "1" },
+    },
+    strict: true,
+  });
+  if (values.nats === undefined) {
+    process.stderr.write(`lifeline gateway: --nats is required\n\n${GATEWAY_USAGE}\n`);
+    return 2;
+  }
+  const log = consoleLogger("gateway");
+  const nats = await connect({
+    servers: values.nats.split(","),
+    name: "lifeline-gateway",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+  await ensureStreams(await jetstreamManager(nats), { ...DEFAULT_STREAM_LIMITS, replicas: Number(values.replicas) });
+  const gateway = await startGateway({ nats, port: Number(values["mqtt-port"]), host: values.host, log });
+  process.stdout.write(`ready mqtt=${gateway.port}\n`);
+  await untilSignal();
+  await gateway.close();
+  await nats.drain();
+  return 0;
+}

@@ -1,0 +1,65 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { buildApi } from "@lifeline/cloud-api";
+import { ChdbDriver, TelemetryStore } from "@lifeline/store";
+import { startStreamProcessor } from "@lifeline/stream-processor";
+import { connect } from "@nats-io/transport-node";
+import { consoleLogger } from "./console-logger.ts";
+import { untilSignal } from "./until-signal.ts";
+
+export const PROCESSOR_USAGE = `lifeline processor --nats URL[,URL…] [--data DIR] [--api-port N] [--batch 5000]
+
+  Runs the stream processor alone: durable JetStream consumers write telemetry into embedded
+  ClickHouse under --data (default ./.lifeline/clickhouse) and acknowledge only what it committed.
+  --api-port also serves the HTTP API from the same process (chdb allows one process per folder).
+  Prints "ready" once consuming. SIGTERM or Ctrl-C stops after storing what it received.`;
+
+export async function processorCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nats: { type: "string" },
+      data: { type: "string", default: ".lifeline/clickhouse" },
+      "api-port": { type: "string" },
+      host: { type: "string", default: "127.0.0.1" },
+      batch: { type: "string", default: "5000" },
+      linger: { type: "string", default: "250" },
+    },
+    strict: true,
+  });
+  if (values.nats === undefined) {
+    process.stderr.write(`lifeline processor: --nats is required\n\n${PROCESSOR_USAGE}\n`);
+    return 2;
+  }
+  const log = consoleLogger("stream-processor");
+  const nats = await connect({
+    servers: values.nats.split(","),
+    name: "lifeline-stream-processor",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+  const store = await TelemetryStore.open(new ChdbDriver(resolve(values.data)));
+  const processor = await startStreamProcessor({
+    nats,
+    store,
+    batchSize: Number(values.batch),
+    lingerMs: Number(values.linger),
+    log,
+  });
+  const api =
+    values["api-port"] === undefined
+      ? undefined
+      : await buildApi({
+          store,
+          log: consoleLogger("cloud-api"),
+          status: () => ({ streamProcessor: processor.stats() }),
+        });
+  await api?.listen({ port: Number(values["api-port"]), host: values.host });
+  process.stdout.write("ready\n");
+  await untilSignal();
+  await processor.stop();
+  await api?.close();
+  await nats.drain();
+  await store.close();
+  return 0;
+}
