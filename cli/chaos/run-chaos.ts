@@ -19,7 +19,12 @@ try {
   for (const scenario of SCENARIOS) {
     if (only !== undefined && !only.includes(scenario.name)) continue;
     process.stderr.write(`chaos: ${scenario.name}: ${scenario.fault} …\n`);
-    const result = await scenario.run({ dir, scale, ...(values.verbose ? { log: consoleLogger("edge-agent") } : {}) });
+    const result = await scenario.run({
+      dir,
+      scale,
+      progress: (line) => process.stderr.write(`chaos: ${line}\n`),
+      ...(values.verbose ? { log: consoleLogger("edge-agent") } : {}),
+    });
     results.push(result);
     process.stderr.write(`chaos: ${scenario.name}: ${result.ok ? "ok" : "FAILED"} in ${result.seconds.toFixed(0)} s\n`);
   }

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import type { Logger } from "@lifeline/contracts";
-import { startNatsServer } from "@lifeline/gateway";
+import { TELEMETRY_STREAM } from "@lifeline/contracts";
+import { type NatsCluster, startNatsCluster, startNatsServer } from "@lifeline/gateway";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { ChaosRig } from "./chaos-rig.ts";
 import { type Reconciliation, reconcile } from "./reconcile.ts";
 
@@ -39,6 +41,8 @@ export interface ScenarioContext {
   dir: string;
   scale: ChaosScale;
   log?: Logger;
+  /** Phase lines (`started`, `fault injected`, `drained`, …) with the time since the start. */
+  progress?: (line: string) => void;
 }
 
 export interface Scenario {
@@ -56,7 +60,7 @@ async function withRig(
   ctx: ScenarioContext,
   name: string,
   fault: string,
-  options: { journalBytes?: number; loadMs?: number },
+  options: { journalBytes?: number; loadMs?: number; cluster?: NatsCluster },
   inject: (rig: ChaosRig) => Promise<void>,
 ): Promise<Reconciliation> {
   const rig = new ChaosRig({
@@ -65,18 +69,25 @@ async function withRig(
     points: ctx.scale.points,
     pollMs: ctx.scale.pollMs,
     journalBytes: options.journalBytes,
+    ...(options.cluster === undefined ? {} : { natsUrls: [...options.cluster.urls], replicas: 3 }),
     log: ctx.log,
   });
   const started = Date.now();
+  const phase = (what: string) => ctx.progress?.(`${name}: ${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
     await rig.start();
+    phase("pipeline up");
     await inject(rig);
+    phase("faults done");
     await rig.agent.stop(); // stops the devices' polling, then drains the journal to the gateway
+    phase("agent drained");
     const stats = rig.agent.stats();
     if (stats.journal.pending > 0)
       throw new Error(`${name}: the agent could not drain ${stats.journal.pending} envelopes`);
     await rig.processorCaughtUp();
+    phase("processor caught up");
     await rig.processor.stop();
+    phase("processor stopped");
     return await reconcile(
       rig.clickhouseDir,
       "gw-chaos",
@@ -144,6 +155,34 @@ export const SCENARIOS: readonly Scenario[] = [
         await rig.gateway.start();
         await sleep(step);
       }),
+  },
+  {
+    name: "cluster-node-kill",
+    fault: "kill -9 the stream leader of a 3-node NATS cluster (R3 stream), restart it later",
+    run: async (ctx) => {
+      const cluster = await startNatsCluster({ dir: join(ctx.dir, "cluster-node-kill", "nats"), size: 3 });
+      try {
+        return await withRig(
+          ctx,
+          "cluster-node-kill",
+          "3-node NATS cluster, R3 stream: the stream leader killed (-9), restarted after a third of the load",
+          { cluster },
+          async (rig) => {
+            const step = ctx.scale.loadMs / 3;
+            await sleep(step);
+            const jsm = await jetstreamManager(await rig.client());
+            const leader = (await jsm.streams.info(TELEMETRY_STREAM)).cluster?.leader ?? "n1";
+            const index = Number(leader.replace(/^n/, "")) - 1;
+            await cluster.kill(index);
+            await sleep(step);
+            await cluster.restart(index);
+            await sleep(step);
+          },
+        );
+      } finally {
+        await cluster.stop();
+      }
+    },
   },
   {
     name: "journal-overflow",

@@ -20,6 +20,10 @@ export interface StreamProcessorOptions {
   batchSize?: number;
   /** Longest time a reading waits in a partial batch. */
   lingerMs?: number;
+  /**
+   * JetStream redelivers what was not acknowledged within this time. It is how fast a batch held
+   * by a crashed processor comes back (default 5 s); a batch is stored well within it.
+   */
   ackWaitMs?: number;
   retryDelayMs?: number;
   /**
@@ -51,7 +55,7 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     jsm,
     batchSize: options.batchSize ?? 5_000,
     lingerMs: options.lingerMs ?? 250,
-    ackWaitMs: options.ackWaitMs ?? 30_000,
+    ackWaitMs: options.ackWaitMs ?? 5_000,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     log,
   };
