@@ -23,6 +23,11 @@ export class LifelineProcess {
     this.#args = args;
   }
 
+  /** The child's pid while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** The text after "ready" in the child's last ready line (e.g. `mqtt=1883`). */
   get readyLine(): string {
     return this.#ready;

@@ -48,7 +48,9 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const COMMISSIONED = Date.UTC(2020, 9, 15);
 const diurnal = (t: number) => Math.sin((2 * Math.PI * (t % DAY)) / DAY);
-const powerKw = (t: number) => 420 - 80 * diurnal(t);
+/** The mean of powerKw: the energy counter grows at it, so it never goes back. */
+const MEAN_POWER_KW = 420;
+const powerKw = (t: number) => MEAN_POWER_KW - 80 * diurnal(t);
 
 /** The substation controller's variables as the template `heating-substation-opcua` names them. */
 const VARIABLES: readonly SubstationVariable[] = [
@@ -71,7 +73,7 @@ const VARIABLES: readonly SubstationVariable[] = [
   {
     name: "EnergyTotal",
     dataType: DataType.UInt64,
-    value: (t) => Math.floor((Math.max(0, t - COMMISSIONED) / HOUR) * powerKw(t) * 1000),
+    value: (t) => Math.floor((Math.max(0, t - COMMISSIONED) / HOUR) * MEAN_POWER_KW * 1000),
   },
 ];
 

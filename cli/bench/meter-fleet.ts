@@ -1,0 +1,128 @@
+import { telemetryTopic } from "@lifeline/contracts";
+import mqtt, { type MqttClient } from "mqtt";
+
+export interface FleetOptions {
+  mqttUrl: string;
+  site: string;
+  /** MQTT connections; each is one smart meter (its own gateway id, boot and sequence). */
+  meters: number;
+  /** Readings per message (ThingsBoard's scenario: 3). */
+  readingsPerMessage: number;
+}
+
+export interface FleetResult {
+  sent: number;
+  acked: number;
+  readings: number;
+  seconds: number;
+}
+
+const METRICS = ["energy", "power", "voltage", "current", "frequency"];
+const UNITS = ["kWh", "kW", "V", "A", "Hz"];
+
+/**
+ * Smart meters over MQTT: each connection publishes envelopes with QoS 1 and counts PUBACKs.
+ * Payloads are built from a template (the generator must cost little next to what it measures).
+ */
+export class MeterFleet {
+  readonly #o: FleetOptions;
+  readonly #clients: MqttClient[] = [];
+  readonly #seq: number[] = [];
+  #sent = 0;
+  #acked = 0;
+
+  constructor(options: FleetOptions) {
+    this.#o = options;
+  }
+
+  async connect(): Promise<void> {
+    for (let i = 0; i < this.#o.meters; i++) {
+      const id = `m${String(i).padStart(5, "0")}`;
+      this.#clients.push(
+        await mqtt.connectAsync(this.#o.mqttUrl, {
+          clientId: `${this.#o.site}-${id}`,
+          clean: true,
+          reconnectPeriod: 500,
+        }),
+      );
+      this.#seq.push(0);
+    }
+  }
+
+  /** One message from meter `i`; `onAck` runs when its PUBACK arrives. */
+  #publish(i: number, ts: number, readings: number, onAck?: () => void): void {
+    const client = this.#clients[i] as MqttClient;
+    const meter = `m${String(i).padStart(5, "0")}`;
+    const seq = this.#seq[i] as number;
+    this.#seq[i] = seq + 1;
+    let body = "";
+    for (let r = 0; r < readings; r++) {
+      const m = r % METRICS.length;
+      body += `${r ? "," : ""}{"metric":"${METRICS[m]}${r >= METRICS.length ? r : ""}","ts":${ts + r},"value":${(seq % 1000) + r * 0.5},"unit":"${UNITS[m]}","quality":"good"}`;
+    }
+    const route = { site: this.#o.site, gateway: meter, device: meter };
+    const payload = `{"v":1,"site":"${route.site}","gateway":"${meter}","device":"${meter}","bootId":"b1","seq":${seq},"readings":[${body}]}`;
+    this.#sent++;
+    client.publish(telemetryTopic(route), payload, { qos: 1 }, (error) => {
+      if (!error) this.#acked++;
+      onAck?.();
+    });
+  }
+
+  /** Open loop: `messagesPerSecond` spread over the meters for `seconds`, in 10 ms ticks. */
+  async runPaced(messagesPerSecond: number, seconds: number): Promise<FleetResult> {
+    const start = performance.now();
+    let due = 0;
+    let next = 0;
+    while (performance.now() - start < seconds * 1000) {
+      const elapsed = (performance.now() - start) / 1000;
+      const target = Math.floor(elapsed * messagesPerSecond);
+      const now = Date.now();
+      for (; due < target; due++) {
+        this.#publish(next, now, this.#o.readingsPerMessage);
+        next = (next + 1) % this.#clients.length;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.#settle(start);
+  }
+
+  /** Closed loop: each meter keeps `window` messages unacknowledged, as an agent's forwarder does. */
+  async runClosed(window: number, seconds: number): Promise<FleetResult> {
+    const start = performance.now();
+    const inflight = new Array<number>(this.#clients.length).fill(0);
+    let stopping = false;
+    await new Promise<void>((resolve) => {
+      const pump = (i: number) => {
+        while (!stopping && (inflight[i] as number) < window) {
+          inflight[i] = (inflight[i] as number) + 1;
+          this.#publish(i, Date.now(), this.#o.readingsPerMessage, () => {
+            inflight[i] = (inflight[i] as number) - 1;
+            pump(i);
+          });
+        }
+      };
+      for (let i = 0; i < this.#clients.length; i++) pump(i);
+      setTimeout(() => {
+        stopping = true;
+        resolve();
+      }, seconds * 1000);
+    });
+    return this.#settle(start);
+  }
+
+  async #settle(start: number): Promise<FleetResult> {
+    const deadline = Date.now() + 60_000;
+    while (this.#acked < this.#sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return {
+      sent: this.#sent,
+      acked: this.#acked,
+      readings: this.#sent * this.#o.readingsPerMessage,
+      seconds: (performance.now() - start) / 1000,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#clients.map((c) => c.endAsync(true)));
+  }
+}
