@@ -48,9 +48,8 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const COMMISSIONED = Date.UTC(2020, 9, 15);
 const diurnal = (t: number) => Math.sin((2 * Math.PI * (t % DAY)) / DAY);
-/** The mean of powerKw: the energy counter grows at it, so it never goes back. */
+/** The substation's mean heat load: the energy counter grows at it, so it never goes back. */
 const MEAN_POWER_KW = 420;
-const powerKw = (t: number) => MEAN_POWER_KW - 80 * diurnal(t);
 
 /** The substation controller's variables as the template `heating-substation-opcua` names them. */
 const VARIABLES: readonly SubstationVariable[] = [
