@@ -72,7 +72,17 @@ async function measure(
   const result = await load();
   const loadEnd = performance.now();
   const deadline = Date.now() + 120_000;
+  let lastLog = 0;
   while ((await storedRows()) < before + result.readings && Date.now() < deadline) {
+    if (process.env.BENCH_TRACE && Date.now() - lastLog > 2000) {
+      lastLog = Date.now();
+      const st = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/status`)).json()) as {
+        streamProcessor: { telemetry: unknown };
+      };
+      process.stderr.write(
+        `trace ${((performance.now() - t0) / 1000).toFixed(1)} ${JSON.stringify(st.streamProcessor.telemetry)}\n`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const allStored = performance.now();
@@ -118,6 +128,10 @@ steps.push(
   ),
 );
 
+const status = await (await fetch(`http://127.0.0.1:${apiPort}/v1/status`)).json();
+process.stderr.write(
+  `ingest: stream processor ${JSON.stringify((status as { streamProcessor: unknown }).streamProcessor)}\n`,
+);
 await processor.stop();
 await gateway.stop();
 await nats.stop();

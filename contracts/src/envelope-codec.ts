@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ENVELOPE_VERSION, type Envelope, envelopeSchema } from "./envelope.ts";
+import { isValidEnvelope } from "./envelope-check.ts";
 import { EnvelopeError, type EnvelopeIssue } from "./envelope-error.ts";
 
 /** Larger payloads are refused before parsing: MQTT and NATS defaults are 256 KiB to 1 MiB. */
@@ -40,6 +41,7 @@ export function tryDecodeEnvelope(payload: Uint8Array | string): DecodeResult {
       );
     }
   }
+  if (isValidEnvelope(json)) return { ok: true, envelope: json };
   const parsed = envelopeSchema.safeParse(json);
   if (parsed.success) return { ok: true, envelope: parsed.data };
   const issues = parsed.error.issues.map(toIssue);

@@ -43,6 +43,21 @@ export class ChdbDriver implements ClickHouseDriver {
     }
   }
 
+  async insertTabSeparated(
+    table: string,
+    columns: readonly string[],
+    rows: Buffer,
+    settings: Record<string, string | number> = {},
+  ): Promise<{ rowsWritten: number }> {
+    const session = this.#open();
+    try {
+      const summary = await session.insert({ table, values: rows, format: "TabSeparated", columns, settings });
+      return { rowsWritten: summary.rowsWritten };
+    } catch (cause) {
+      throw new StoreError("STORE_INSERT_FAILED", `insert into ${table} failed: ${message(cause)}`, cause);
+    }
+  }
+
   async close(): Promise<void> {
     this.#session?.close();
     this.#session = undefined;

@@ -14,5 +14,15 @@ export interface ClickHouseDriver {
     rows: Buffer,
     settings?: Record<string, string | number>,
   ): Promise<{ rowsWritten: number }>;
+  /**
+   * Inserts TabSeparated rows into the given columns, in order (2–3× faster for ClickHouse to
+   * parse than JSON; the hot path of telemetry).
+   */
+  insertTabSeparated(
+    table: string,
+    columns: readonly string[],
+    rows: Buffer,
+    settings?: Record<string, string | number>,
+  ): Promise<{ rowsWritten: number }>;
   close(): Promise<void>;
 }

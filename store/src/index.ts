@@ -12,5 +12,13 @@ export {
   seriesSql,
 } from "./series-query.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
-export { envelopeRows, type QuarantineRow, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
+export {
+  envelopeRows,
+  escapeTsv,
+  type QuarantineRow,
+  TELEMETRY_COLUMNS,
+  type TelemetryRow,
+  toJsonEachRow,
+  toTabSeparated,
+} from "./telemetry-rows.ts";
 export { identityOf, TelemetryStore } from "./telemetry-store.ts";

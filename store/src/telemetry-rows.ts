@@ -52,3 +52,45 @@ export function toJsonEachRow(rows: readonly object[]): Buffer {
   for (const row of rows) out += `${JSON.stringify(row)}\n`;
   return Buffer.from(out);
 }
+
+/** The telemetry columns a TabSeparated insert fills, in the order {@link toTabSeparated} writes them. */
+export const TELEMETRY_COLUMNS = [
+  "site",
+  "gateway",
+  "device",
+  "metric",
+  "ts",
+  "value",
+  "unit",
+  "quality",
+  "boot_id",
+  "seq",
+  "idx",
+  "stream_seq",
+] as const;
+
+/**
+ * TabSeparated text escaping (ClickHouse "Formats: TabSeparated"): backslash, tab and line feed
+ * are written as \\, \t, \n. Ids and metric names cannot contain them; units and free text can.
+ */
+export function escapeTsv(text: string): string {
+  return /[\\\t\n\r]/.test(text)
+    ? text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
+    : text;
+}
+
+/** Source time as ClickHouse reads a DateTime64(3) from text: seconds since the epoch, 3 decimals. */
+function tsvTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const frac = ms - s * 1000;
+  return `${s}.${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}`;
+}
+
+/** Rows as TabSeparated text in {@link TELEMETRY_COLUMNS} order. */
+export function toTabSeparated(rows: readonly TelemetryRow[]): Buffer {
+  let out = "";
+  for (const r of rows) {
+    out += `${r.site}\t${r.gateway}\t${r.device}\t${escapeTsv(r.metric)}\t${tsvTime(r.ts)}\t${r.value}\t${escapeTsv(r.unit)}\t${r.quality}\t${r.boot_id}\t${r.seq}\t${r.idx}\t${r.stream_seq}\n`;
+  }
+  return Buffer.from(out);
+}

@@ -2,7 +2,13 @@ import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { migrate } from "./migrations.ts";
 import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
 import { type BucketPoint, type RawPoint, type SeriesQuery, type SeriesResult, seriesSql } from "./series-query.ts";
-import { type QuarantineRow, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
+import {
+  type QuarantineRow,
+  TELEMETRY_COLUMNS,
+  type TelemetryRow,
+  toJsonEachRow,
+  toTabSeparated,
+} from "./telemetry-rows.ts";
 
 /**
  * Lifeline's telemetry in ClickHouse. Writes carry an insert deduplication token so that a
@@ -21,8 +27,14 @@ export class TelemetryStore {
     return new TelemetryStore(driver);
   }
 
-  insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
-    return this.#insert("telemetry", rows, dedupToken);
+  /** Inserts readings (as TabSeparated, the fastest text format for ClickHouse to parse). */
+  async insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
+    if (rows.length === 0) return 0;
+    const result = await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, toTabSeparated(rows), {
+      insert_deduplicate: 1,
+      insert_deduplication_token: dedupToken,
+    });
+    return result.rowsWritten;
   }
 
   insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {

@@ -63,3 +63,22 @@ describe("ingest identity", () => {
     ]);
   });
 });
+
+describe("TabSeparated inserts", () => {
+  it("keep every field exactly: milliseconds, awkward units, extreme values", async () => {
+    const base = row("gw-tsv", "b", 0);
+    const rows: TelemetryRow[] = [
+      { ...base, seq: 0, ts: Date.UTC(2026, 2, 1, 0, 0, 0, 7), value: -2e-7, unit: "k\tW\\h\nx" },
+      { ...base, seq: 1, ts: Date.UTC(2026, 2, 1, 0, 0, 0, 999), value: 1e21, unit: "", quality: "bad" },
+      { ...base, seq: 2, ts: Date.UTC(2026, 2, 1, 0, 0, 1, 40), value: 0.1 + 0.2, unit: "m³/h", quality: "uncertain" },
+    ];
+    expect(await store.insertTelemetry(rows, "tsv")).toBe(3);
+    const back = await store.driver.query<{ ts: number; value: number; unit: string; quality: string }>(
+      `SELECT toUnixTimestamp64Milli(ts) AS ts, value, unit, toString(quality) AS quality
+       FROM telemetry WHERE gateway = 'gw-tsv' ORDER BY seq`,
+    );
+    expect(back.map((r) => ({ ...r, ts: Number(r.ts) }))).toEqual(
+      rows.map((r) => ({ ts: r.ts, value: r.value, unit: r.unit, quality: r.quality })),
+    );
+  });
+});

@@ -21,8 +21,8 @@ export interface StreamProcessorOptions {
   /** Longest time a reading waits in a partial batch. */
   lingerMs?: number;
   /**
-   * JetStream redelivers what was not acknowledged within this time. It is how fast a batch held
-   * by a crashed processor comes back (default 5 s); a batch is stored well within it.
+   * JetStream redelivers what was not acknowledged within this time: how fast a batch held by a
+   * crashed processor comes back, and how long a message may wait here under load (default 15 s).
    */
   ackWaitMs?: number;
   retryDelayMs?: number;
@@ -55,7 +55,7 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     jsm,
     batchSize: options.batchSize ?? 5_000,
     lingerMs: options.lingerMs ?? 250,
-    ackWaitMs: options.ackWaitMs ?? 5_000,
+    ackWaitMs: options.ackWaitMs ?? 15_000,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     log,
   };

@@ -12,6 +12,8 @@ export interface TelemetrySinkStats {
   checkedRows: number;
   /** Of those, rows already stored and therefore not written again. */
   replayedRows: number;
+  /** Messages delivered twice within one batch (redelivered while the first copy waited). */
+  redeliveredTwice: number;
 }
 
 export interface TelemetrySinkOptions {
@@ -25,7 +27,7 @@ export interface TelemetrySinkOptions {
 }
 
 export function emptyTelemetrySinkStats(): TelemetrySinkStats {
-  return { envelopes: 0, rows: 0, quarantined: 0, checkedRows: 0, replayedRows: 0 };
+  return { envelopes: 0, rows: 0, quarantined: 0, checkedRows: 0, replayedRows: 0, redeliveredTwice: 0 };
 }
 
 /**
@@ -44,7 +46,14 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     const suspect: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
     const oldest = now() - options.replayCheckAfterMs;
+    // A message JetStream redelivered while its first delivery still waited here comes twice in one batch.
+    const seen = new Set<number>();
     for (const m of batch) {
+      if (seen.has(m.seq)) {
+        stats.redeliveredTwice++;
+        continue;
+      }
+      seen.add(m.seq);
       const decoded = tryDecodeEnvelope(m.data);
       if (!decoded.ok) {
         quarantined.push(quarantineRow(m, decoded.error.code, decoded.error.message));
@@ -60,15 +69,21 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     if (suspect.length > 0) {
       const stored = await store.storedIdentities(suspect);
       stats.checkedRows += suspect.length;
+      // The batch's own fresh rows count as stored too: an edge replay may sit beside its original.
+      for (const row of rows) stored.add(identityOf(row));
       for (const row of suspect) {
-        if (stored.has(identityOf(row))) stats.replayedRows++;
-        else rows.push(row);
+        const id = identityOf(row);
+        if (stored.has(id)) stats.replayedRows++;
+        else {
+          stored.add(id);
+          rows.push(row);
+        }
       }
     }
     const token = dedupToken("tlm", batch);
     await store.insertTelemetry(rows, token);
     await store.insertQuarantine(quarantined, token);
-    stats.envelopes += batch.length - quarantined.length;
+    stats.envelopes += seen.size - quarantined.length;
     stats.rows += rows.length;
     stats.quarantined += quarantined.length;
   };
