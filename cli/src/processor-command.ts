@@ -35,6 +35,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
   const nats = await connect({
     servers: values.nats.split(","),
     name: "lifeline-stream-processor",
+    noAsyncTraces: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
   });
