@@ -33,7 +33,7 @@ const apiPort = await freePort("127.0.0.1");
 const gateway = new LifelineProcess("gateway", ["gateway", "--nats", nats.url, "--mqtt-port", String(mqttPort)]);
 const processor = new LifelineProcess("processor", [
   ...["processor", "--nats", nats.url, "--data", join(dir, "clickhouse")],
-  ...["--api-port", String(apiPort), "--batch", "10000", "--linger", "100"],
+  ...["--api-port", String(apiPort), "--batch", "5000", "--linger", "100"],
 ]);
 await gateway.start();
 await processor.start();

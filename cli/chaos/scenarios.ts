@@ -60,7 +60,7 @@ async function withRig(
   ctx: ScenarioContext,
   name: string,
   fault: string,
-  options: { journalBytes?: number; loadMs?: number; cluster?: NatsCluster },
+  options: { journalBytes?: number; loadMs?: number; loadLabel?: string; cluster?: NatsCluster },
   inject: (rig: ChaosRig) => Promise<void>,
 ): Promise<Reconciliation> {
   const rig = new ChaosRig({
@@ -96,7 +96,12 @@ async function withRig(
         lostReadings: stats.journal.lostReadings,
         lostEnvelopes: stats.journal.lostEnvelopes,
       },
-      { scenario: name, load: loadOf(ctx.scale, options.loadMs), fault, seconds: (Date.now() - started) / 1000 },
+      {
+        scenario: name,
+        load: options.loadLabel ?? loadOf(ctx.scale, options.loadMs),
+        fault,
+        seconds: (Date.now() - started) / 1000,
+      },
     );
   } finally {
     await rig.stop();
@@ -192,7 +197,10 @@ export const SCENARIOS: readonly Scenario[] = [
         ctx,
         "journal-overflow",
         "gateway down until the 1 MiB journal overflowed (drop oldest)",
-        { journalBytes: 1024 ** 2 },
+        {
+          journalBytes: 1024 ** 2,
+          loadLabel: `${ctx.scale.devices} devices × ${ctx.scale.points} points every ${ctx.scale.pollMs} ms until the journal overflowed`,
+        },
         async (rig) => {
           await sleep(2_000);
           await rig.gateway.kill();

@@ -80,6 +80,36 @@ export class TelemetryStore {
     return found;
   }
 
+  /**
+   * How many rows of each given JetStream message (by stream sequence) are stored: the cheap
+   * first check of a redelivered batch (a message is whole, absent, or — a crash mid-insert
+   * across partitions — partly there, and only then looked up reading by reading).
+   */
+  async storedMessageRows(rows: readonly TelemetryRow[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    if (rows.length === 0) return counts;
+    const devices = new Set<string>();
+    const seqs = new Set<number>();
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      devices.add(r.device);
+      seqs.add(r.stream_seq);
+      if (r.ts < from) from = r.ts;
+      if (r.ts > to) to = r.ts;
+    }
+    const stored = await this.driver.query<{ stream_seq: number; n: number }>(
+      `SELECT stream_seq, toUInt32(count()) AS n FROM telemetry
+       WHERE device IN {devices:Array(String)}
+         AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+         AND stream_seq IN {seqs:Array(UInt64)}
+       GROUP BY stream_seq`,
+      { devices: [...devices], from, to, seqs: [...seqs] },
+    );
+    for (const r of stored) counts.set(Number(r.stream_seq), Number(r.n));
+    return counts;
+  }
+
   /** Sequence ranges lost at the source, per (gateway, boot). */
   sequenceGaps(q: SequenceGapQuery = {}): Promise<SequenceGap[]> {
     const { sql, params } = sequenceGapsSql(q);

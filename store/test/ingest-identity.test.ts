@@ -41,6 +41,17 @@ describe("ingest identity", () => {
     expect(await store.storedIdentities([])).toEqual(new Set());
   });
 
+  it("counts the stored rows of each message by stream sequence", async () => {
+    const msg = (streamSeq: number, n: number) =>
+      Array.from({ length: n }, (_, idx) => ({ ...row("gw-msg", "b", streamSeq, idx), stream_seq: streamSeq }));
+    await store.insertTelemetry([...msg(501, 3), ...msg(502, 1)], "t-msg");
+    const counts = await store.storedMessageRows([...msg(501, 3), ...msg(502, 2), ...msg(503, 1)]);
+    expect([...counts].sort()).toEqual([
+      [501, 3],
+      [502, 1],
+    ]);
+  });
+
   it("reports the sequence ranges missing per (gateway, boot), with counts", async () => {
     const seqs = [0, 1, 2, 5, 6, 10]; // 3-4 and 7-9 lost
     await store.insertTelemetry(

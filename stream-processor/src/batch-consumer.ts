@@ -37,6 +37,8 @@ export interface BatchConsumerStats {
   failedBatches: number;
   /** Time spent storing batches (handle + ack), ms: against wall time, how busy the sink is. */
   busyMs: number;
+  /** Messages whose ack wait was extended because their batch waited (a sign of overload). */
+  extended: number;
 }
 
 /**
@@ -46,9 +48,10 @@ export interface BatchConsumerStats {
  */
 export class BatchConsumer {
   readonly #o: BatchConsumerOptions;
-  readonly #stats: BatchConsumerStats = { batches: 0, messages: 0, failedBatches: 0, busyMs: 0 };
+  readonly #stats: BatchConsumerStats = { batches: 0, messages: 0, failedBatches: 0, busyMs: 0, extended: 0 };
   #pending: JsMsg[] = [];
   #pendingBytes = 0;
+  #pendingSince = 0;
   /** Batches handed over and not yet stored, oldest first: one inserts while the next is gathered. */
   #inHand: Promise<void>[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -71,7 +74,9 @@ export class BatchConsumer {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: this.#o.ackWaitMs * 1_000_000,
-      max_ack_pending: this.#o.batchSize * 4,
+      // What JetStream lets this consumer hold unacknowledged; the client buffers up to it, so it
+      // bounds both memory and how long a message can wait here (it must stay below the ack wait).
+      max_ack_pending: this.#o.batchSize * 2,
       max_deliver: -1,
     };
     try {
@@ -88,7 +93,12 @@ export class BatchConsumer {
     // Pull by message count, one batch ahead. (Pulling by bytes stalled for the whole pull expiry
     // — 30 s — whenever the next message did not fit the bytes left in the pull; measured in
     // bench:ingest.) A short expiry bounds any such stall.
-    this.#messages = await consumer.consume({ max_messages: this.#o.batchSize, expires: 5_000 });
+    // A quarter batch per pull: what waits here is never more than seconds of work (past the ack
+    // wait JetStream would send it again, and the copies would cost identity checks).
+    this.#messages = await consumer.consume({
+      max_messages: Math.max(100, Math.floor(this.#o.batchSize / 4)),
+      expires: 5_000,
+    });
     this.#loop = this.#run(this.#messages);
   }
 
@@ -101,6 +111,7 @@ export class BatchConsumer {
 
   async #run(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
+      if (this.#pending.length === 0) this.#pendingSince = performance.now();
       this.#pending.push(m);
       this.#pendingBytes += m.data.length;
       if (this.#pending.length >= this.#o.batchSize || this.#pendingBytes >= this.#maxBytes()) {
@@ -118,7 +129,8 @@ export class BatchConsumer {
     this.#pending = [];
     this.#pendingBytes = 0;
     if (batch.length === 0) return this.#chain;
-    const stored = this.#chain.then(() => this.#handle(batch));
+    const since = this.#pendingSince;
+    const stored = this.#chain.then(() => this.#handle(batch, since));
     this.#chain = stored;
     this.#inHand.push(stored);
     void stored.finally(() => this.#inHand.splice(this.#inHand.indexOf(stored), 1));
@@ -129,8 +141,14 @@ export class BatchConsumer {
     return this.#o.maxBatchBytes ?? 8 * 1024 * 1024;
   }
 
-  async #handle(batch: JsMsg[]): Promise<void> {
+  async #handle(batch: JsMsg[], receivedAt: number): Promise<void> {
     const started = performance.now();
+    // A batch that waited a third of the ack wait tells JetStream it is being worked on, so that
+    // a busy processor is not sent copies of what it holds (an in-progress ack, +WPI).
+    if (started - receivedAt > this.#o.ackWaitMs / 3) {
+      for (const m of batch) m.working();
+      this.#stats.extended += batch.length;
+    }
     try {
       await this.#o.handle(batch);
     } catch (error) {

@@ -44,6 +44,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   return async (batch: JsMsg[]): Promise<void> => {
     const rows: TelemetryRow[] = [];
     const suspect: TelemetryRow[] = [];
+    const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
     const oldest = now() - options.replayCheckAfterMs;
     // A message JetStream redelivered while its first delivery still waited here comes twice in one batch.
@@ -62,9 +63,23 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
           quarantineRow(m, "STREAM_SUBJECT_MISMATCH", `subject ${m.subject} does not match the envelope's route`),
         );
       } else {
-        const check = m.info.redelivered || decoded.envelope.readings.some((r) => r.ts < oldest);
-        for (const row of envelopeRows(decoded.envelope, m.seq)) (check ? suspect : rows).push(row);
+        const old = decoded.envelope.readings.some((r) => r.ts < oldest);
+        const into = old ? suspect : m.info.redelivered ? redelivered : rows;
+        for (const row of envelopeRows(decoded.envelope, m.seq)) into.push(row);
       }
+    }
+    if (redelivered.length > 0) {
+      // Whole messages first (by stream sequence): stored, absent, or partly there (checked by identity).
+      const counts = await store.storedMessageRows(redelivered);
+      const perMessage = new Map<number, number>();
+      for (const row of redelivered) perMessage.set(row.stream_seq, (perMessage.get(row.stream_seq) ?? 0) + 1);
+      for (const row of redelivered) {
+        const stored = counts.get(row.stream_seq) ?? 0;
+        if (stored === 0) rows.push(row);
+        else if (stored === perMessage.get(row.stream_seq)) stats.replayedRows++;
+        else suspect.push(row);
+      }
+      stats.checkedRows += redelivered.length;
     }
     if (suspect.length > 0) {
       const stored = await store.storedIdentities(suspect);
