@@ -15,6 +15,7 @@ import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { GatewayError } from "./gateway-error.ts";
+import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
 
 export interface GatewayOptions {
@@ -68,6 +69,7 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? silentLogger;
   const js = jetstream(options.nats, { timeout: options.publishTimeoutMs ?? 5_000 });
+  const publisher = new JetStreamPublisher(options.nats, options.publishTimeoutMs ?? 5_000);
   const stats: GatewayStats = {
     received: 0,
     stored: 0,
@@ -91,7 +93,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const why = uplink.connected ? `${inflight.size} forwards are waiting` : "NATS is disconnected";
         return callback(new GatewayError("GATEWAY_UPLINK_UNAVAILABLE", `not accepting telemetry: ${why}`));
       }
-      const work = forward(js, stats, client.id, packet).then(
+      const work = forward({ js, publisher }, stats, client.id, packet).then(
         () => callback(null),
         (cause: unknown) => {
           stats.failed++;
@@ -127,12 +129,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         broker.close(() => undefined);
       });
       await Promise.allSettled([...inflight]);
+      publisher.close();
     },
   };
 }
 
 async function forward(
-  js: JetStreamClient,
+  { js, publisher }: { js: JetStreamClient; publisher: JetStreamPublisher },
   stats: GatewayStats,
   clientId: string,
   packet: PublishPacket,
@@ -165,9 +168,7 @@ async function forward(
     stats.quarantined++;
     return;
   }
-  const ack = await js.publish(telemetrySubject(decoded.envelope), payload, {
-    msgID: envelopeId(decoded.envelope),
-  });
+  const ack = await publisher.publish(telemetrySubject(decoded.envelope), payload, envelopeId(decoded.envelope));
   if (ack.duplicate) stats.duplicates++;
   else stats.stored++;
 }
