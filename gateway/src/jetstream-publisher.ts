@@ -64,17 +64,20 @@ export class JetStreamPublisher {
     if (msg.headers?.hasError) {
       // 503: no stream listens on the subject (no responders).
       const why = `${msg.headers.code} ${msg.headers.description}`;
-      return waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", `JetStream answered ${why}`));
+      waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", `JetStream answered ${why}`));
+      return;
     }
     let ack: { seq?: number; duplicate?: boolean; error?: { description?: string; code?: number } };
     try {
       ack = msg.json();
     } catch (cause) {
-      return waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", "unreadable PubAck", cause));
+      waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", "unreadable PubAck", cause));
+      return;
     }
     if (ack.error !== undefined || typeof ack.seq !== "number") {
       const why = ack.error?.description ?? "no sequence in the PubAck";
-      return waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", `JetStream refused: ${why}`));
+      waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", `JetStream refused: ${why}`));
+      return;
     }
     waiting.resolve({ seq: ack.seq, duplicate: ack.duplicate === true });
   }
