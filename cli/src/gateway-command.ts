@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STREAM_LIMITS, ensureStreams, startGateway } from "@lifeline/gateway";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+import { connectNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { untilSignal } from "./until-signal.ts";
 
@@ -28,14 +28,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const log = consoleLogger("gateway");
-  const nats = await connect({
-    servers: values.nats.split(","),
-    name: "lifeline-gateway",
-    // An Error captured per request (for async stack traces) cost a fifth of the gateway's CPU.
-    noAsyncTraces: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
+  const nats = await connectNats(values.nats.split(","), "lifeline-gateway");
   await ensureStreams(await jetstreamManager(nats), { ...DEFAULT_STREAM_LIMITS, replicas: Number(values.replicas) });
   const gateway = await startGateway({ nats, port: Number(values["mqtt-port"]), host: values.host, log });
   process.stdout.write(`ready mqtt=${gateway.port}\n`);

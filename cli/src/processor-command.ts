@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { buildApi } from "@lifeline/cloud-api";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import { startStreamProcessor } from "@lifeline/stream-processor";
-import { connect } from "@nats-io/transport-node";
+import { connectNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { untilSignal } from "./until-signal.ts";
 
@@ -32,13 +32,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const log = consoleLogger("stream-processor");
-  const nats = await connect({
-    servers: values.nats.split(","),
-    name: "lifeline-stream-processor",
-    noAsyncTraces: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
+  const nats = await connectNats(values.nats.split(","), "lifeline-stream-processor");
   const store = await TelemetryStore.open(new ChdbDriver(resolve(values.data)));
   const processor = await startStreamProcessor({
     nats,

@@ -2,7 +2,7 @@ import { idSchema } from "@lifeline/contracts";
 import type { TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { parseQuery } from "./parse-query.ts";
+import { checkFromBeforeTo, limitParam, parseQuery } from "./parse-query.ts";
 import { instantParam } from "./time-params.ts";
 
 export const MAX_GAPS = 10_000;
@@ -12,17 +12,10 @@ export const gapsParamsSchema = z
     gateway: idSchema.optional(),
     from: instantParam.optional(),
     to: instantParam.optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, "expected a whole number")
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(MAX_GAPS))
-      .optional(),
+    limit: limitParam(MAX_GAPS).optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) {
-      ctx.addIssue({ code: "custom", path: ["from"], message: "expected from to be before to" });
-    }
+    checkFromBeforeTo(p, ctx);
   });
 
 /**

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError } from "./api-error.ts";
 
 /** Parses a query string with its schema; the first problem becomes a 400 naming the parameter. */
@@ -13,4 +13,19 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
 function unknownKey(issue: z.core.$ZodIssue | undefined): string {
   if (issue?.code === "unrecognized_keys") return issue.keys[0] ?? "(query)";
   return "(query)";
+}
+
+/** `limit=N`: a whole number from 1 to `max`. */
+export function limitParam(max: number) {
+  return z.string().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(z.number().int().min(1).max(max));
+}
+
+/** The rule every time-range query shares: `from` before `to`, reported on `from`. */
+export function checkFromBeforeTo(
+  p: { from?: number | undefined; to?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (p.from !== undefined && p.to !== undefined && p.from >= p.to) {
+    ctx.addIssue({ code: "custom", path: ["from"], message: "expected from to be before to" });
+  }
 }

@@ -3,7 +3,7 @@ import { AGGREGATES, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
-import { parseQuery } from "./parse-query.ts";
+import { checkFromBeforeTo, limitParam, parseQuery } from "./parse-query.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
 /** More points than this in one answer would be a download, not a chart: use the export. */
@@ -19,17 +19,10 @@ export const seriesParamsSchema = z
     to: instantParam.optional(),
     step: durationParam.optional(),
     agg: z.enum(["raw", ...AGGREGATES]).optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, "expected a whole number")
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(MAX_POINTS))
-      .optional(),
+    limit: limitParam(MAX_POINTS).optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) {
-      ctx.addIssue({ code: "custom", path: ["from"], message: "expected from to be before to" });
-    }
+    checkFromBeforeTo(p, ctx);
     if (p.agg !== undefined && p.agg !== "raw" && p.step === undefined) {
       ctx.addIssue({ code: "custom", path: ["step"], message: `agg=${p.agg} needs a step, such as step=1m` });
     }

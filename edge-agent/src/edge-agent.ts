@@ -16,7 +16,7 @@ import { type AdapterContext, adapterContext, createAdapter } from "./adapters/r
 import { type AgentConfig, type AgentConfigInput, agentConfigSchema } from "./agent-config.ts";
 import { AgentJournals } from "./agent-journals.ts";
 import { EdgeRules } from "./edge-rules.ts";
-import { Forwarder, type ForwarderStats } from "./forwarder.ts";
+import { Forwarder, type ForwarderStats, type HeldRecord } from "./forwarder.ts";
 import { journalLoss } from "./journal-loss.ts";
 import { type PointHealth, PointHealthTracker } from "./point-health.ts";
 import { RunningAdapter } from "./running-adapter.ts";
@@ -112,7 +112,7 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
     readings,
   });
   // A loss is itself reported: counted, logged, and sent on the alert lane under the gateway's id.
-  const lose = (lane: string, records: Array<{ id: number; payload: Uint8Array }>) => {
+  const lose = (lane: string, records: HeldRecord[]) => {
     if (records.length === 0) return;
     const loss = journalLoss(records);
     journals.countLoss(loss);
@@ -126,7 +126,7 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
     journals.appendAlert(encodeEnvelope(envelopeOf(config.gateway, readings)));
   };
   // Until the forwarder exists nothing is in flight: every dropped record is lost.
-  let adoptInflight = (_lane: string, records: Array<{ id: number; payload: Uint8Array }>) => records;
+  let adoptInflight = (_lane: string, records: HeldRecord[]) => records;
   const journals = await AgentJournals.open(join(options.dataDir, "journal"), config.journal, {
     log,
     onOverflow: (lane, records) => lose(lane, adoptInflight(lane, records)),

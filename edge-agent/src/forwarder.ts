@@ -1,9 +1,15 @@
 import type { Logger } from "@lifeline/contracts";
 import type { EnvelopeRoute, Uplink } from "./uplink/uplink.ts";
 
+/** A journal record as the forwarder sees it. */
+export interface HeldRecord {
+  id: number;
+  payload: Uint8Array;
+}
+
 /** The part of the journal the forwarder uses (see journal/journal.ts). */
 export interface ForwarderJournal {
-  read(fromId: number, maxRecords: number, maxBytes?: number): Promise<Array<{ id: number; payload: Uint8Array }>>;
+  read(fromId: number, maxRecords: number, maxBytes?: number): Promise<HeldRecord[]>;
   ack(id: number): void;
   firstUnacked(): number | undefined;
   lastId(): number;
@@ -22,7 +28,7 @@ export interface ForwarderOptions {
   /** Wait before sending again after a failed publish (doubles up to 10 s). */
   retryDelayMs?: number;
   /** Records the journal no longer holds (see `adoptInflight`) whose publish then failed: they are lost. */
-  onOrphanLost?: (lane: string, records: Array<{ id: number; payload: Uint8Array }>) => void;
+  onOrphanLost?: (lane: string, records: HeldRecord[]) => void;
   log: Logger;
 }
 
@@ -57,8 +63,8 @@ export class Forwarder {
   readonly #o: ForwarderOptions;
   readonly #lanes: LaneState[];
   readonly #inflight = new Set<string>();
-  readonly #stats: ForwarderStats = { forwarded: {}, backfilled: 0, failures: 0, inflight: 0, orphans: 0 };
-  readonly #orphans = new Map<string, { lane: string; id: number; payload: Uint8Array }>();
+  readonly #stats: Omit<ForwarderStats, "inflight" | "orphans"> = { forwarded: {}, backfilled: 0, failures: 0 };
+  readonly #orphans = new Map<string, HeldRecord & { lane: string }>();
   #uplink: Uplink | undefined;
   #pumping = false;
   #again = false;
@@ -87,8 +93,8 @@ export class Forwarder {
    * still deliver them (mqtt.js resends its in-flight publishes after a reconnect). They are kept
    * here until their publish ends; the others are returned, lost.
    */
-  adoptInflight(lane: string, records: Array<{ id: number; payload: Uint8Array }>) {
-    const lost: Array<{ id: number; payload: Uint8Array }> = [];
+  adoptInflight(lane: string, records: HeldRecord[]): HeldRecord[] {
+    const lost: HeldRecord[] = [];
     for (const record of records) {
       const key = `${lane}:${record.id}`;
       if (this.#inflight.has(key)) this.#orphans.set(key, { lane, ...record });
@@ -98,8 +104,8 @@ export class Forwarder {
   }
 
   /** Orphans whose publish never ended (the uplink was closed): lost, by lane. */
-  abandonOrphans(): Map<string, Array<{ id: number; payload: Uint8Array }>> {
-    const byLane = new Map<string, Array<{ id: number; payload: Uint8Array }>>();
+  abandonOrphans(): Map<string, HeldRecord[]> {
+    const byLane = new Map<string, HeldRecord[]>();
     for (const o of this.#orphans.values()) {
       const list = byLane.get(o.lane) ?? [];
       list.push({ id: o.id, payload: o.payload });

@@ -59,22 +59,10 @@ export class TelemetryStore {
   async storedIdentities(rows: readonly TelemetryRow[]): Promise<Set<string>> {
     const found = new Set<string>();
     if (rows.length === 0) return found;
-    const devices = new Set<string>();
-    const ids = new Set<string>();
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const r of rows) {
-      devices.add(r.device);
-      ids.add(identityOf(r));
-      if (r.ts < from) from = r.ts;
-      if (r.ts > to) to = r.ts;
-    }
     const stored = await this.driver.query<{ id: string }>(
       `SELECT concat(gateway, '|', boot_id, '|', toString(seq), '|', toString(idx)) AS id FROM telemetry
-       WHERE device IN {devices:Array(String)}
-         AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-         AND id IN {ids:Array(String)}`,
-      { devices: [...devices], from, to, ids: [...ids] },
+       WHERE ${PRIMARY_KEY_SCOPE} AND id IN {ids:Array(String)}`,
+      { ...primaryKeyScope(rows), ids: [...new Set(rows.map(identityOf))] },
     );
     for (const r of stored) found.add(r.id);
     return found;
@@ -88,23 +76,11 @@ export class TelemetryStore {
   async storedMessageRows(rows: readonly TelemetryRow[]): Promise<Map<number, number>> {
     const counts = new Map<number, number>();
     if (rows.length === 0) return counts;
-    const devices = new Set<string>();
-    const seqs = new Set<number>();
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const r of rows) {
-      devices.add(r.device);
-      seqs.add(r.stream_seq);
-      if (r.ts < from) from = r.ts;
-      if (r.ts > to) to = r.ts;
-    }
     const stored = await this.driver.query<{ stream_seq: number; n: number }>(
       `SELECT stream_seq, toUInt32(count()) AS n FROM telemetry
-       WHERE device IN {devices:Array(String)}
-         AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-         AND stream_seq IN {seqs:Array(UInt64)}
+       WHERE ${PRIMARY_KEY_SCOPE} AND stream_seq IN {seqs:Array(UInt64)}
        GROUP BY stream_seq`,
-      { devices: [...devices], from, to, seqs: [...seqs] },
+      { ...primaryKeyScope(rows), seqs: [...new Set(rows.map((r) => r.stream_seq))] },
     );
     for (const r of stored) counts.set(Number(r.stream_seq), Number(r.n));
     return counts;
@@ -142,4 +118,20 @@ export class TelemetryStore {
 /** A stored reading's identity: the envelope's (gateway, boot, seq) and the reading's place in it. */
 export function identityOf(r: Pick<TelemetryRow, "gateway" | "boot_id" | "seq" | "idx">): string {
   return `${r.gateway}|${r.boot_id}|${r.seq}|${r.idx}`;
+}
+
+/** The part of a lookup that the primary key (site, device, metric, ts) can narrow: devices and time. */
+const PRIMARY_KEY_SCOPE = `device IN {devices:Array(String)}
+         AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+
+function primaryKeyScope(rows: readonly TelemetryRow[]): { devices: string[]; from: number; to: number } {
+  const devices = new Set<string>();
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    devices.add(r.device);
+    if (r.ts < from) from = r.ts;
+    if (r.ts > to) to = r.ts;
+  }
+  return { devices: [...devices], from, to };
 }

@@ -68,6 +68,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         for (const row of envelopeRows(decoded.envelope, m.seq)) into.push(row);
       }
     }
+    // Each row checked counts once, also a row of a partly stored message that is looked up twice.
+    stats.checkedRows += suspect.length + redelivered.length;
     if (redelivered.length > 0) {
       // Whole messages first (by stream sequence): stored, absent, or partly there (checked by identity).
       const counts = await store.storedMessageRows(redelivered);
@@ -79,11 +81,9 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         else if (stored === perMessage.get(row.stream_seq)) stats.replayedRows++;
         else suspect.push(row);
       }
-      stats.checkedRows += redelivered.length;
     }
     if (suspect.length > 0) {
       const stored = await store.storedIdentities(suspect);
-      stats.checkedRows += suspect.length;
       // The batch's own fresh rows count as stored too: an edge replay may sit beside its original.
       for (const row of rows) stored.add(identityOf(row));
       for (const row of suspect) {
