@@ -92,6 +92,17 @@ export {
   MAX_ENVELOPE_BYTES,
   tryDecodeEnvelope,
 } from "./envelope-codec.ts";
+export {
+  decodePack,
+  encodePack,
+  isPackSubject,
+  PACK_MAGIC,
+  PACK_SUBJECT_TOKEN,
+  type PackEntry,
+  PackError,
+  packSize,
+  packSubject,
+} from "./envelope-pack.ts";
 export { EnvelopeError, type EnvelopeErrorCode, type EnvelopeIssue } from "./envelope-error.ts";
 export { ID_PATTERN, idSchema, isId, METRIC_PATTERN, metricSchema } from "./identifiers.ts";
 export { LifelineError } from "./lifeline-error.ts";

@@ -50,6 +50,12 @@ interface LaneState {
   /** Next id to send from the backlog, up to `boundary`; backlog is empty when live > boundary handled. */
   backlog: number;
   boundary: number;
+  /**
+   * Highest id handed to an uplink; at start, the journal's last id (an earlier run may have sent
+   * those). A record at or below it is sent as a possible resend (MQTT DUP), so that the stream
+   * processor looks it up before writing it.
+   */
+  attempted: number;
 }
 
 /**
@@ -75,7 +81,13 @@ export class Forwarder {
   constructor(options: ForwarderOptions) {
     this.#o = options;
     this.#retryDelay = options.retryDelayMs ?? 250;
-    this.#lanes = options.lanes.map((lane) => ({ lane, live: 1, backlog: 1, boundary: 0 }));
+    this.#lanes = options.lanes.map((lane) => ({
+      lane,
+      live: 1,
+      backlog: 1,
+      boundary: 0,
+      attempted: lane.journal.lastId(),
+    }));
     for (const { lane } of this.#lanes) this.#stats.forwarded[lane.name] = 0;
   }
 
@@ -225,7 +237,9 @@ export class Forwarder {
 
   #send(uplink: Uplink, s: LaneState, part: string, id: number, payload: Uint8Array, key: string): void {
     this.#inflight.add(key);
-    uplink.publish(routeOf(payload), payload).then(
+    const resend = id <= s.attempted;
+    if (!resend) s.attempted = id;
+    uplink.publish(routeOf(payload), payload, resend).then(
       () => {
         this.#inflight.delete(key);
         this.#orphans.delete(key);

@@ -4,6 +4,8 @@ export type GatewayErrorCode =
   | "GATEWAY_NATS_SERVER_MISSING"
   | "GATEWAY_NATS_SERVER_FAILED"
   | "GATEWAY_JETSTREAM_PUBLISH_FAILED"
+  /** No PubAck in time: the message may or may not be stored; a resend with the same id is safe. */
+  | "GATEWAY_JETSTREAM_NO_PUBACK"
   | "GATEWAY_UPLINK_UNAVAILABLE"
   | "GATEWAY_LISTEN_FAILED";
 

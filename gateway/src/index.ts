@@ -8,4 +8,5 @@ export {
   startNatsServer,
 } from "./nats-server-process.ts";
 export { openProfileBuckets, PROFILE_HISTORY, type ProfileBridge, startProfileBridge } from "./profile-bridge.ts";
+export { TelemetryPacker, type TelemetryPackerOptions, type TelemetryPackerStats } from "./telemetry-packer.ts";
 export { DEFAULT_STREAM_LIMITS, ensureStreams, type StreamLimits } from "./streams.ts";

@@ -88,7 +88,7 @@ export class JetStreamPublisher {
       if (waiting.deadline > now) continue;
       this.#waiting.delete(token);
       waiting.reject(
-        new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", `no PubAck from JetStream in ${this.#timeoutMs} ms`),
+        new GatewayError("GATEWAY_JETSTREAM_NO_PUBACK", `no PubAck from JetStream in ${this.#timeoutMs} ms`),
       );
     }
   }

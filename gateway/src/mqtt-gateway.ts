@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import {
   envelopeId,
@@ -17,6 +18,7 @@ import { Aedes, type Client, type PublishPacket } from "aedes";
 import { GatewayError } from "./gateway-error.ts";
 import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
+import { TelemetryPacker, type TelemetryPackerOptions } from "./telemetry-packer.ts";
 
 export interface GatewayOptions {
   nats: NatsConnection;
@@ -33,6 +35,12 @@ export interface GatewayOptions {
    * keeps it and sends it again, and the gateway never buffers without bound.
    */
   maxInflight?: number;
+  /**
+   * Many MQTT messages go to JetStream as one pack (default on): one stored message, one
+   * delivery and one ack per pack instead of per envelope. `false` publishes each envelope as
+   * its own message, with the envelope identity as message id.
+   */
+  pack?: boolean | Pick<TelemetryPackerOptions, "maxEnvelopes" | "maxBytes" | "maxPacksInflight" | "attempts">;
   log?: Logger;
 }
 
@@ -41,7 +49,10 @@ export interface GatewayStats {
   received: number;
   /** Stored by JetStream (a PUBACK went back for QoS 1). */
   stored: number;
-  /** Recognised by JetStream as a replay of a stored envelope (acknowledged, not stored twice). */
+  /**
+   * Recognised by JetStream as a replay of a stored envelope (acknowledged, not stored twice).
+   * Only envelopes published alone have their own message id; packed copies are dropped downstream.
+   */
   duplicates: number;
   /** Unreadable or mis-addressed payloads kept in the quarantine stream. */
   quarantined: number;
@@ -50,6 +61,9 @@ export interface GatewayStats {
   /** Refused without trying: NATS was disconnected or `maxInflight` forwards were waiting. */
   refused: number;
   inflight: number;
+  /** JetStream messages that carried envelopes in packs, and pack publishes repeated after a lost PubAck. */
+  packs: number;
+  packRetries: number;
 }
 
 export interface Gateway {
@@ -78,10 +92,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     failed: 0,
     refused: 0,
     inflight: 0,
+    packs: 0,
+    packRetries: 0,
   };
   const inflight = new Set<Promise<void>>();
   const maxInflight = options.maxInflight ?? 20_000;
   const uplink = watchNats(options.nats, log);
+  const packer =
+    options.pack === false
+      ? undefined
+      : new TelemetryPacker({
+          publisher,
+          instance: `gw-${randomBytes(8).toString("hex")}`,
+          isConnected: () => uplink.connected,
+          ...(typeof options.pack === "object" ? options.pack : {}),
+        });
 
   const broker = await Aedes.createBroker({
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
@@ -93,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const why = uplink.connected ? `${inflight.size} forwards are waiting` : "NATS is disconnected";
         return callback(new GatewayError("GATEWAY_UPLINK_UNAVAILABLE", `not accepting telemetry: ${why}`));
       }
-      const work = forward({ js, publisher }, stats, client.id, packet).then(
+      const work = forward({ js, publisher, packer }, stats, client.id, packet).then(
         () => callback(null),
         (cause: unknown) => {
           stats.failed++;
@@ -120,7 +145,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     port,
-    stats: () => ({ ...stats, inflight: inflight.size }),
+    stats: () => {
+      const packs = packer?.stats();
+      return { ...stats, inflight: inflight.size, packs: packs?.packs ?? 0, packRetries: packs?.retries ?? 0 };
+    },
     async close() {
       await bridge?.close();
       await new Promise<void>((resolve) => {
@@ -129,13 +157,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         broker.close(() => undefined);
       });
       await Promise.allSettled([...inflight]);
+      await packer?.flush();
       publisher.close();
     },
   };
 }
 
+interface Forwarding {
+  js: JetStreamClient;
+  publisher: JetStreamPublisher;
+  packer: TelemetryPacker | undefined;
+}
+
 async function forward(
-  { js, publisher }: { js: JetStreamClient; publisher: JetStreamPublisher },
+  { js, publisher, packer }: Forwarding,
   stats: GatewayStats,
   clientId: string,
   packet: PublishPacket,
@@ -166,6 +201,13 @@ async function forward(
     h.set(HEADER_SOURCE, `mqtt client=${clientId} topic=${packet.topic}`);
     await js.publish(quarantineSubject("mqtt"), payload, { headers: h });
     stats.quarantined++;
+    return;
+  }
+  if (packer?.fits(payload.byteLength)) {
+    // The DUP flag (MQTT 3.1.1 §3.3.1.1) says this may be a copy of one sent before: the stream
+    // processor looks such envelopes up before writing them (a pack has no per-envelope msg id).
+    await packer.add(decoded.envelope.site, payload, packet.dup === true);
+    stats.stored++;
     return;
   }
   const ack = await publisher.publish(telemetrySubject(decoded.envelope), payload, envelopeId(decoded.envelope));

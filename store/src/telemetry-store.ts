@@ -86,6 +86,18 @@ export class TelemetryStore {
     return counts;
   }
 
+  /**
+   * The newest source time stored, ms (undefined when empty). A reading newer than this cannot
+   * have been stored before: the stream processor looks up only what is older. ClickHouse
+   * answers it from the parts' min/max index of the partition key, without reading the column.
+   */
+  async latestSourceTs(): Promise<number | undefined> {
+    const [row] = await this.driver.query<{ latest: number | string; n: number | string }>(
+      "SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry",
+    );
+    return row === undefined || Number(row.n) === 0 ? undefined : Number(row.latest);
+  }
+
   /** Sequence ranges lost at the source, per (gateway, boot). */
   sequenceGaps(q: SequenceGapQuery = {}): Promise<SequenceGap[]> {
     const { sql, params } = sequenceGapsSql(q);

@@ -1,14 +1,28 @@
-import { telemetrySubject, tryDecodeEnvelope } from "@lifeline/contracts";
+import {
+  decodePack,
+  type Envelope,
+  isPackSubject,
+  type PackEntry,
+  PackError,
+  packSubject,
+  telemetrySubject,
+  tryDecodeEnvelope,
+} from "@lifeline/contracts";
 import { envelopeRows, identityOf, type QuarantineRow, type TelemetryRow, type TelemetryStore } from "@lifeline/store";
 import type { JsMsg } from "@nats-io/jetstream";
 import { dedupToken } from "./dedup-token.ts";
 import { payloadText } from "./payload-text.ts";
+import { SeenEnvelopes } from "./seen-envelopes.ts";
 
 export interface TelemetrySinkStats {
   envelopes: number;
   rows: number;
   quarantined: number;
-  /** Rows of batches that might have been stored before, checked against ClickHouse. */
+  /** JetStream messages that were packs of envelopes (see contracts' envelope-pack.ts). */
+  packs: number;
+  /** Envelopes dropped as copies of one this processor stored before (or met earlier in the batch). */
+  copies: number;
+  /** Rows that might have been stored before, checked against ClickHouse. */
   checkedRows: number;
   /** Of those, rows already stored and therefore not written again. */
   replayedRows: number;
@@ -23,30 +37,64 @@ export interface TelemetrySinkOptions {
    * stream's duplicate window.
    */
   replayCheckAfterMs: number;
+  /**
+   * An envelope with readings no newer than the newest reading stored when this processor
+   * started may have been stored by an earlier processor, which the in-memory index of stored
+   * envelopes does not know: it is looked up in ClickHouse. A device whose clock runs far ahead
+   * would make that bound useless, so it is capped at the processor's start plus this
+   * (default 10 min: a device more than 10 min ahead is not protected across a processor restart).
+   */
+  maxClockAheadMs?: number;
   now?: () => number;
 }
 
 export function emptyTelemetrySinkStats(): TelemetrySinkStats {
-  return { envelopes: 0, rows: 0, quarantined: 0, checkedRows: 0, replayedRows: 0, redeliveredTwice: 0 };
+  return {
+    envelopes: 0,
+    rows: 0,
+    quarantined: 0,
+    packs: 0,
+    copies: 0,
+    checkedRows: 0,
+    replayedRows: 0,
+    redeliveredTwice: 0,
+  };
 }
 
 /**
- * Turns a batch of telemetry messages into ClickHouse rows. Envelopes that do not decode, or
- * whose subject does not match their route, are written to quarantine with the reason, in the
- * same flush, so that acknowledging the batch never loses one silently.
+ * Turns a batch of telemetry messages — single envelopes or packs of them — into ClickHouse rows.
+ * Envelopes that do not decode, or whose subject does not match their route, are written to
+ * quarantine with the reason, in the same flush, so that acknowledging the batch never loses one
+ * silently.
  *
- * Exactly once: a batch redelivered unchanged is dropped by ClickHouse (same deduplication token);
- * a redelivered message in a batch of a different make-up, or a replay older than JetStream's
- * duplicate window, is looked up by identity (gateway, boot, seq, idx) and not written twice.
+ * Exactly once:
+ * - a batch redelivered unchanged is dropped by ClickHouse (same deduplication token);
+ * - a redelivered message in a batch of a different make-up is looked up by stream sequence, and
+ *   by identity (gateway, boot, seq, idx) if only part of it is there;
+ * - a copy of an envelope in another message (a client resent it after a lost PUBACK; packs
+ *   carry no per-envelope message id for JetStream to drop it by) is recognised in memory if this
+ *   processor stored the original, and looked up in ClickHouse when it might have been stored
+ *   before this processor started, when the sender flagged it as a resend, or when it is older
+ *   than JetStream's duplicate window.
  */
 export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, options: TelemetrySinkOptions) {
   const now = options.now ?? Date.now;
+  const startedAt = now();
+  const stored = new SeenEnvelopes({ forgetAfterMs: options.replayCheckAfterMs, now: startedAt });
+  let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
   return async (batch: JsMsg[]): Promise<void> => {
+    if (lookUpUpTo === undefined) {
+      const latest = (await store.latestSourceTs()) ?? Number.NEGATIVE_INFINITY;
+      lookUpUpTo = Math.min(latest, startedAt + (options.maxClockAheadMs ?? 10 * 60_000));
+    }
     const rows: TelemetryRow[] = [];
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
     const oldest = now() - options.replayCheckAfterMs;
+    /** Envelopes of this batch, `gateway/boot` and seq, remembered once the batch is stored. */
+    const met: { source: string; seq: number }[] = [];
+    const metIds = new Set<string>();
     // A message JetStream redelivered while its first delivery still waited here comes twice in one batch.
     const seen = new Set<number>();
     for (const m of batch) {
@@ -55,17 +103,42 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         continue;
       }
       seen.add(m.seq);
-      const decoded = tryDecodeEnvelope(m.data);
-      if (!decoded.ok) {
-        quarantined.push(quarantineRow(m, decoded.error.code, decoded.error.message));
-      } else if (telemetrySubject(decoded.envelope) !== m.subject) {
-        quarantined.push(
-          quarantineRow(m, "STREAM_SUBJECT_MISMATCH", `subject ${m.subject} does not match the envelope's route`),
-        );
-      } else {
-        const old = decoded.envelope.readings.some((r) => r.ts < oldest);
-        const into = old ? suspect : m.info.redelivered ? redelivered : rows;
-        for (const row of envelopeRows(decoded.envelope, m.seq)) into.push(row);
+      const pack = isPackSubject(m.subject);
+      let entries: PackEntry[];
+      if (pack) {
+        stats.packs++;
+        try {
+          entries = decodePack(m.data);
+        } catch (error) {
+          if (!(error instanceof PackError)) throw error;
+          quarantined.push(quarantineRow(m, m.data, error.code, error.message));
+          continue;
+        }
+      } else entries = [{ payload: m.data, resend: false }];
+      for (const entry of entries) {
+        const decoded = tryDecodeEnvelope(entry.payload);
+        if (!decoded.ok) {
+          quarantined.push(quarantineRow(m, entry.payload, decoded.error.code, decoded.error.message));
+          continue;
+        }
+        const envelope = decoded.envelope;
+        if ((pack ? packSubject(envelope.site) : telemetrySubject(envelope)) !== m.subject) {
+          const why = `subject ${m.subject} does not match the envelope's route`;
+          quarantined.push(quarantineRow(m, entry.payload, "STREAM_SUBJECT_MISMATCH", why));
+          continue;
+        }
+        const source = `${envelope.gateway}/${envelope.bootId}`;
+        const id = `${source}/${envelope.seq}`;
+        if (metIds.has(id) || stored.has(source, envelope.seq)) {
+          stats.copies++;
+          continue;
+        }
+        metIds.add(id);
+        met.push({ source, seq: envelope.seq });
+        const earliest = earliestTs(envelope);
+        const lookUp = entry.resend || earliest <= lookUpUpTo || earliest < oldest;
+        const into = m.info.redelivered ? redelivered : lookUp ? suspect : rows;
+        for (const row of envelopeRows(envelope, m.seq)) into.push(row);
       }
     }
     // Each row checked counts once, also a row of a partly stored message that is looked up twice.
@@ -76,21 +149,21 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       const perMessage = new Map<number, number>();
       for (const row of redelivered) perMessage.set(row.stream_seq, (perMessage.get(row.stream_seq) ?? 0) + 1);
       for (const row of redelivered) {
-        const stored = counts.get(row.stream_seq) ?? 0;
-        if (stored === 0) rows.push(row);
-        else if (stored === perMessage.get(row.stream_seq)) stats.replayedRows++;
+        const storedRows = counts.get(row.stream_seq) ?? 0;
+        if (storedRows === 0) rows.push(row);
+        else if (storedRows === perMessage.get(row.stream_seq)) stats.replayedRows++;
         else suspect.push(row);
       }
     }
     if (suspect.length > 0) {
-      const stored = await store.storedIdentities(suspect);
+      const found = await store.storedIdentities(suspect);
       // The batch's own fresh rows count as stored too: an edge replay may sit beside its original.
-      for (const row of rows) stored.add(identityOf(row));
+      for (const row of rows) found.add(identityOf(row));
       for (const row of suspect) {
         const id = identityOf(row);
-        if (stored.has(id)) stats.replayedRows++;
+        if (found.has(id)) stats.replayedRows++;
         else {
-          stored.add(id);
+          found.add(id);
           rows.push(row);
         }
       }
@@ -98,12 +171,20 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     const token = dedupToken("tlm", batch);
     await store.insertTelemetry(rows, token);
     await store.insertQuarantine(quarantined, token);
-    stats.envelopes += seen.size - quarantined.length;
+    const at = now();
+    for (const { source, seq } of met) stored.add(source, seq, at);
+    stats.envelopes += met.length;
     stats.rows += rows.length;
     stats.quarantined += quarantined.length;
   };
 }
 
-function quarantineRow(m: JsMsg, code: string, reason: string): QuarantineRow {
-  return { source: "tlm", subject: m.subject, code, reason, payload: payloadText(m.data), stream_seq: m.seq };
+function earliestTs(envelope: Envelope): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const r of envelope.readings) if (r.ts < earliest) earliest = r.ts;
+  return earliest;
+}
+
+function quarantineRow(m: JsMsg, payload: Uint8Array, code: string, reason: string): QuarantineRow {
+  return { source: "tlm", subject: m.subject, code, reason, payload: payloadText(payload), stream_seq: m.seq };
 }

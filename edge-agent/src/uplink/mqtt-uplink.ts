@@ -15,6 +15,9 @@ export interface MqttUplinkOptions {
  * publish resolves on its PUBACK, which the Lifeline gateway sends only once JetStream stored the
  * envelope. mqtt.js keeps unacknowledged publishes in its outgoing store and sends them again
  * after a reconnect (§4.4), so a publish in flight across an outage is not failed but completes late.
+ * An envelope that may have been sent before goes with the DUP flag (§3.3.1.1): the gateway packs
+ * envelopes without a per-envelope message id, and the flag tells the stream processor to look
+ * it up before storing it.
  */
 export class MqttUplink implements Uplink {
   readonly kind = "mqtt";
@@ -46,11 +49,11 @@ export class MqttUplink implements Uplink {
     return { ...this.#stats };
   }
 
-  publish(route: EnvelopeRoute, payload: Uint8Array): Promise<void> {
+  publish(route: EnvelopeRoute, payload: Uint8Array, resend = false): Promise<void> {
     this.#stats.sent++;
     this.#stats.inflight++;
     return new Promise((resolve, reject) => {
-      this.#client.publish(telemetryTopic(route), Buffer.from(payload), { qos: 1 }, (error) => {
+      this.#client.publish(telemetryTopic(route), Buffer.from(payload), { qos: 1, dup: resend }, (error) => {
         this.#stats.inflight--;
         if (error) {
           this.#stats.failed++;

@@ -21,7 +21,8 @@ export interface UplinkStats {
  */
 export interface Uplink {
   readonly kind: "mqtt" | "nats";
-  publish(route: EnvelopeRoute, payload: Uint8Array): Promise<void>;
+  /** `resend`: this envelope may have been sent before (the processor then looks it up before storing it). */
+  publish(route: EnvelopeRoute, payload: Uint8Array, resend?: boolean): Promise<void>;
   isConnected(): boolean;
   /** Calls `listener` each time the transport (re)connects. */
   onConnect(listener: () => void): void;

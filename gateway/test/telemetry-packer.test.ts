@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  decodePack,
+  type Envelope,
+  isPackSubject,
+  TELEMETRY_STREAM,
+  telemetryTopic,
+} from "@lifeline/contracts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import mqtt from "mqtt";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { JetStreamPublisher } from "../src/jetstream-publisher.ts";
+import { type Gateway, startGateway } from "../src/mqtt-gateway.ts";
+import { type NatsServerProcess, startNatsServer } from "../src/nats-server-process.ts";
+import { ensureStreams } from "../src/streams.ts";
+import { TelemetryPacker } from "../src/telemetry-packer.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "lifeline-pack-"));
+let server: NatsServerProcess;
+let nats: NatsConnection;
+
+beforeAll(async () => {
+  server = await startNatsServer({ storeDir: join(dir, "nats"), port: 0 });
+  nats = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  await ensureStreams(await jetstreamManager(nats));
+});
+beforeEach(async () => {
+  await (await jetstreamManager(nats)).streams.purge(TELEMETRY_STREAM);
+});
+afterAll(async () => {
+  await nats?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const envelope = (device: string, seq: number, readings = 3): Envelope => ({
+  v: 1,
+  site: "water-1",
+  gateway: "gw-w",
+  device,
+  bootId: "boot-p",
+  seq,
+  readings: Array.from({ length: readings }, (_, i) => ({
+    metric: `m${i}`,
+    ts: Date.UTC(2026, 10, 1) + seq,
+    value: seq + i / 10,
+    unit: "bar",
+    quality: "good" as const,
+  })),
+});
+
+/** Every message in the telemetry stream: its subject and, for packs, the entries. */
+async function streamContents(): Promise<{ subject: string; entries: { text: string; resend: boolean }[] }[]> {
+  const jsm = await jetstreamManager(nats);
+  const { state } = await jsm.streams.info(TELEMETRY_STREAM);
+  const out = [];
+  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(TELEMETRY_STREAM, { seq });
+    if (m === null) continue;
+    const entries = isPackSubject(m.subject)
+      ? decodePack(m.data).map((e) => ({ text: Buffer.from(e.payload).toString(), resend: e.resend }))
+      : [{ text: Buffer.from(m.data).toString(), resend: false }];
+    out.push({ subject: m.subject, entries });
+  }
+  return out;
+}
+
+describe("the gateway packs many MQTT messages into one JetStream message", () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway({ nats, port: 0, profiles: false, pack: { maxBytes: 4_096 } });
+  });
+  afterAll(async () => gateway?.close());
+
+  it("stores every envelope once, in packs, and acknowledges each publish", async () => {
+    const clients = await Promise.all(
+      [0, 1, 2, 3].map((c) => mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: `meter-${c}` })),
+    );
+    try {
+      const sent: string[] = [];
+      const acks: Promise<unknown>[] = [];
+      for (let seq = 0; seq < 50; seq++) {
+        for (const [c, client] of clients.entries()) {
+          const e = envelope(`meter-${c}`, seq);
+          sent.push(JSON.stringify(e));
+          acks.push(client.publishAsync(telemetryTopic(e), JSON.stringify(e), { qos: 1 }));
+        }
+      }
+      await Promise.all(acks);
+      const contents = await streamContents();
+      const stats = gateway.stats();
+      expect(stats.stored).toBe(200);
+      expect(stats.packs).toBe(contents.length);
+      // Fewer messages than envelopes, and no pack over the byte limit's worth of envelopes.
+      expect(contents.length).toBeLessThan(200);
+      expect(contents.every((m) => m.subject === "tlm._pack.water-1")).toBe(true);
+      const packed = contents.flatMap((m) => m.entries.map((e) => e.text));
+      expect(packed.sort()).toEqual([...sent].sort());
+      expect(contents.flatMap((m) => m.entries).every((e) => !e.resend)).toBe(true);
+    } finally {
+      await Promise.all(clients.map((c) => c.endAsync()));
+    }
+  });
+
+  it("marks an envelope sent with the MQTT DUP flag as a possible resend", async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: "agent-dup" });
+    try {
+      const e = envelope("pump-1", 7);
+      await client.publishAsync(telemetryTopic(e), JSON.stringify(e), { qos: 1, dup: true });
+      expect(await streamContents()).toEqual([
+        { subject: "tlm._pack.water-1", entries: [{ text: JSON.stringify(e), resend: true }] },
+      ]);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it("publishes an envelope too large for a pack alone, under its own message id", async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: "agent-big" });
+    try {
+      const big = envelope("pump-2", 1, 60); // about 4.5 kB, over the 4 kB pack limit
+      expect(JSON.stringify(big).length).toBeGreaterThan(4_096);
+      await client.publishAsync(telemetryTopic(big), JSON.stringify(big), { qos: 1 });
+      await client.publishAsync(telemetryTopic(big), JSON.stringify(big), { qos: 1 });
+      const contents = await streamContents();
+      expect(contents.map((m) => m.subject)).toEqual(["tlm.water-1.gw-w.pump-2"]);
+      expect(gateway.stats().duplicates).toBe(1);
+    } finally {
+      await client.endAsync();
+    }
+  });
+});
+
+describe("a pack whose PubAck is lost", () => {
+  it("is published again under the same message id and stored once", async () => {
+    const publisher = new JetStreamPublisher(nats, 300);
+    const packer = new TelemetryPacker({ publisher, instance: "gw-test", attempts: 6, isConnected: () => true });
+    try {
+      // The server stops reading for 1 s: the first publishes get no PubAck in time, and the
+      // server then takes all of them, the later ones as duplicates of the first.
+      process.kill(server.pid, "SIGSTOP");
+      const done = Promise.all([0, 1, 2].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-1", seq))), false)));
+      await new Promise((r) => setTimeout(r, 1_000));
+      process.kill(server.pid, "SIGCONT");
+      await done;
+      const stats = packer.stats();
+      expect(stats.packs).toBe(1);
+      expect(stats.packed).toBe(3);
+      expect(stats.retries).toBeGreaterThanOrEqual(2);
+      expect(stats.duplicatePacks).toBe(1);
+      const contents = await streamContents();
+      expect(contents.length).toBe(1);
+      expect(contents[0]?.entries.length).toBe(3);
+    } finally {
+      process.kill(server.pid, "SIGCONT");
+      publisher.close();
+    }
+  });
+
+  it("fails every envelope of the pack when the attempts run out", async () => {
+    const publisher = new JetStreamPublisher(nats, 200);
+    const packer = new TelemetryPacker({ publisher, instance: "gw-test2", attempts: 2, isConnected: () => true });
+    try {
+      process.kill(server.pid, "SIGSTOP");
+      const results = await Promise.allSettled(
+        [0, 1].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-2", seq))), false)),
+      );
+      expect(results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "ok"))).toEqual([
+        "GATEWAY_JETSTREAM_NO_PUBACK",
+        "GATEWAY_JETSTREAM_NO_PUBACK",
+      ]);
+      expect(packer.stats().retries).toBe(1);
+    } finally {
+      process.kill(server.pid, "SIGCONT");
+      publisher.close();
+    }
+  });
+});
