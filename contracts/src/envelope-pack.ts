@@ -86,7 +86,9 @@ export function decodePack(data: Uint8Array): PackEntry[] {
     const length = bytes.readUInt32BE(at + 1);
     const start = at + ENTRY_HEAD;
     if (start + length > bytes.length) {
-      throw new PackError(`entry ${entries.length} at byte ${at}: ${length} bytes declared, ${bytes.length - start} left`);
+      throw new PackError(
+        `entry ${entries.length} at byte ${at}: ${length} bytes declared, ${bytes.length - start} left`,
+      );
     }
     entries.push({ payload: bytes.subarray(start, start + length), resend: (flags & FLAG_RESEND) !== 0 });
     at = start + length;

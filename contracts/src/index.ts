@@ -92,6 +92,7 @@ export {
   MAX_ENVELOPE_BYTES,
   tryDecodeEnvelope,
 } from "./envelope-codec.ts";
+export { EnvelopeError, type EnvelopeErrorCode, type EnvelopeIssue } from "./envelope-error.ts";
 export {
   decodePack,
   encodePack,
@@ -103,7 +104,6 @@ export {
   packSize,
   packSubject,
 } from "./envelope-pack.ts";
-export { EnvelopeError, type EnvelopeErrorCode, type EnvelopeIssue } from "./envelope-error.ts";
 export { ID_PATTERN, idSchema, isId, METRIC_PATTERN, metricSchema } from "./identifiers.ts";
 export { LifelineError } from "./lifeline-error.ts";
 export { type Logger, silentLogger } from "./logger.ts";

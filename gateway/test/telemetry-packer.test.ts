@@ -1,13 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  decodePack,
-  type Envelope,
-  isPackSubject,
-  TELEMETRY_STREAM,
-  telemetryTopic,
-} from "@lifeline/contracts";
+import { decodePack, type Envelope, isPackSubject, TELEMETRY_STREAM, telemetryTopic } from "@lifeline/contracts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import mqtt from "mqtt";
@@ -142,7 +136,9 @@ describe("a pack whose PubAck is lost", () => {
       // The server stops reading for 1 s: the first publishes get no PubAck in time, and the
       // server then takes all of them, the later ones as duplicates of the first.
       process.kill(server.pid, "SIGSTOP");
-      const done = Promise.all([0, 1, 2].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-1", seq))), false)));
+      const done = Promise.all(
+        [0, 1, 2].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-1", seq))), false)),
+      );
       await new Promise((r) => setTimeout(r, 1_000));
       process.kill(server.pid, "SIGCONT");
       await done;

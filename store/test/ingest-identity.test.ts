@@ -34,6 +34,13 @@ afterAll(async () => {
 });
 
 describe("ingest identity", () => {
+  it("tells the newest source time stored, and nothing for an empty table", async () => {
+    await store.driver.exec("TRUNCATE TABLE telemetry");
+    expect(await store.latestSourceTs()).toBeUndefined();
+    await store.insertTelemetry([row("gw-l", "b", 7), row("gw-l", "b", 3)], "t-latest");
+    expect(await store.latestSourceTs()).toBe(T0 + 7_000);
+  });
+
   it("finds exactly the readings already stored, by (gateway, boot, seq, idx)", async () => {
     await store.insertTelemetry([row("gw-a", "b1", 0), row("gw-a", "b1", 1), row("gw-a", "b1", 1, 1)], "t1");
     const asked = [row("gw-a", "b1", 1), row("gw-a", "b1", 1, 1), row("gw-a", "b1", 2), row("gw-b", "b1", 1)];
