@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { startNatsServer } from "@lifeline/gateway";
-import { LifelineProcess } from "../chaos/lifeline-process.ts";
+import { LifelineProcess, SERVICE_NODE_FLAGS } from "../chaos/lifeline-process.ts";
 import { freePort } from "../src/free-port.ts";
 import { MeterFleet } from "./meter-fleet.ts";
 import { CpuMeter, memoryMiB } from "./process-usage.ts";
@@ -128,6 +128,7 @@ steps.push(
   ),
 );
 
+if (process.env.BENCH_TRACE) process.stderr.write(`gateway log:\n${gateway.log}\nprocessor log:\n${processor.log}\n`);
 const status = await (await fetch(`http://127.0.0.1:${apiPort}/v1/status`)).json();
 process.stderr.write(
   `ingest: stream processor ${JSON.stringify((status as { streamProcessor: unknown }).streamProcessor)}\n`,
@@ -149,7 +150,15 @@ const raw = JSON.parse(
   (
     await run(
       process.execPath,
-      ["--import", "tsx", join(here, "raw-insert.ts"), join(dir, "raw"), String(seconds), "10000"],
+      [
+        ...SERVICE_NODE_FLAGS,
+        "--import",
+        "tsx",
+        join(here, "raw-insert.ts"),
+        join(dir, "raw"),
+        String(seconds),
+        "10000",
+      ],
       { env },
     )
   ).stdout,

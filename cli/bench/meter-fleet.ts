@@ -28,6 +28,8 @@ export class MeterFleet {
   readonly #o: FleetOptions;
   readonly #clients: MqttClient[] = [];
   readonly #seq: number[] = [];
+  /** A fresh boot id per fleet, as a device restarting gets: fleets reusing meter ids stay apart. */
+  readonly #bootId = `b${Math.random().toString(36).slice(2, 10)}`;
   #sent = 0;
   #acked = 0;
 
@@ -61,7 +63,7 @@ export class MeterFleet {
       body += `${r ? "," : ""}{"metric":"${METRICS[m]}${r >= METRICS.length ? r : ""}","ts":${ts + r},"value":${(seq % 1000) + r * 0.5},"unit":"${UNITS[m]}","quality":"good"}`;
     }
     const route = { site: this.#o.site, gateway: meter, device: meter };
-    const payload = `{"v":1,"site":"${route.site}","gateway":"${meter}","device":"${meter}","bootId":"b1","seq":${seq},"readings":[${body}]}`;
+    const payload = `{"v":1,"site":"${route.site}","gateway":"${meter}","device":"${meter}","bootId":"${this.#bootId}","seq":${seq},"readings":[${body}]}`;
     this.#sent++;
     client.publish(telemetryTopic(route), payload, { qos: 1 }, (error) => {
       if (!error) this.#acked++;

@@ -51,7 +51,7 @@ export class TelemetryStore {
   }
 
   /**
-   * Which of the given readings are already stored, by identity `gateway|boot_id|seq|idx`. Used
+   * Which of the given readings are already stored, by identity `site|gateway|boot_id|seq|idx`. Used
    * for batches that may have been written before (a redelivery after a crash between insert and
    * ack, a replay older than JetStream's duplicate window); the device and time range narrow the
    * search to the primary key.
@@ -60,7 +60,7 @@ export class TelemetryStore {
     const found = new Set<string>();
     if (rows.length === 0) return found;
     const stored = await this.driver.query<{ id: string }>(
-      `SELECT concat(gateway, '|', boot_id, '|', toString(seq), '|', toString(idx)) AS id FROM telemetry
+      `SELECT concat(site, '|', gateway, '|', boot_id, '|', toString(seq), '|', toString(idx)) AS id FROM telemetry
        WHERE ${PRIMARY_KEY_SCOPE} AND id IN {ids:Array(String)}`,
       { ...primaryKeyScope(rows), ids: [...new Set(rows.map(identityOf))] },
     );
@@ -127,9 +127,12 @@ export class TelemetryStore {
   }
 }
 
-/** A stored reading's identity: the envelope's (gateway, boot, seq) and the reading's place in it. */
-export function identityOf(r: Pick<TelemetryRow, "gateway" | "boot_id" | "seq" | "idx">): string {
-  return `${r.gateway}|${r.boot_id}|${r.seq}|${r.idx}`;
+/**
+ * A stored reading's identity: the envelope's (site, gateway, boot, seq) — as in the envelope id
+ * JetStream deduplicates by — and the reading's place in it.
+ */
+export function identityOf(r: Pick<TelemetryRow, "site" | "gateway" | "boot_id" | "seq" | "idx">): string {
+  return `${r.site}|${r.gateway}|${r.boot_id}|${r.seq}|${r.idx}`;
 }
 
 /** The part of a lookup that the primary key (site, device, metric, ts) can narrow: devices and time. */

@@ -44,7 +44,7 @@ describe("ingest identity", () => {
   it("finds exactly the readings already stored, by (gateway, boot, seq, idx)", async () => {
     await store.insertTelemetry([row("gw-a", "b1", 0), row("gw-a", "b1", 1), row("gw-a", "b1", 1, 1)], "t1");
     const asked = [row("gw-a", "b1", 1), row("gw-a", "b1", 1, 1), row("gw-a", "b1", 2), row("gw-b", "b1", 1)];
-    expect([...(await store.storedIdentities(asked))].sort()).toEqual(["gw-a|b1|1|0", "gw-a|b1|1|1"]);
+    expect([...(await store.storedIdentities(asked))].sort()).toEqual(["pipe-3|gw-a|b1|1|0", "pipe-3|gw-a|b1|1|1"]);
     expect(await store.storedIdentities([])).toEqual(new Set());
   });
 

@@ -1,15 +1,13 @@
 import type { Logger } from "@lifeline/contracts";
-import {
-  AckPolicy,
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-} from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { JetStreamPuller, type StreamMessage } from "./jetstream-puller.ts";
+
+/** A pull always has room for the largest message NATS carries (max_payload is 1 MiB by default). */
+const MIN_PULL_BYTES = 2 * 1024 * 1024;
 
 export interface BatchConsumerOptions {
-  js: JetStreamClient;
+  nats: NatsConnection;
   jsm: JetStreamManager;
   stream: string;
   durable: string;
@@ -27,7 +25,7 @@ export interface BatchConsumerOptions {
   /** How long JetStream waits before redelivering a batch whose handling failed. */
   retryDelayMs: number;
   /** Makes the batch durable; throws only when it could not (the batch is then redelivered). */
-  handle: (batch: JsMsg[]) => Promise<void>;
+  handle: (batch: StreamMessage[]) => Promise<void>;
   log: Logger;
 }
 
@@ -49,14 +47,15 @@ export interface BatchConsumerStats {
 export class BatchConsumer {
   readonly #o: BatchConsumerOptions;
   readonly #stats: BatchConsumerStats = { batches: 0, messages: 0, failedBatches: 0, busyMs: 0, extended: 0 };
-  #pending: JsMsg[] = [];
+  #pending: StreamMessage[] = [];
   #pendingBytes = 0;
   #pendingSince = 0;
   /** Batches handed over and not yet stored, oldest first: one inserts while the next is gathered. */
   #inHand: Promise<void>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #messages: ConsumerMessages | undefined;
+  #puller: JetStreamPuller | undefined;
+  #stopping = false;
   #loop: Promise<void> | undefined;
 
   constructor(options: BatchConsumerOptions) {
@@ -68,15 +67,15 @@ export class BatchConsumer {
   }
 
   async start(): Promise<void> {
-    const { jsm, js, stream, durable } = this.#o;
+    const { jsm, stream, durable } = this.#o;
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: this.#o.ackWaitMs * 1_000_000,
-      // What JetStream lets this consumer hold unacknowledged; the client buffers up to it, so it
-      // bounds both memory and how long a message can wait here (it must stay below the ack wait).
-      max_ack_pending: this.#o.batchSize * 2,
+      // Above what the pulls can hold (a batch gathering, two being stored), so that it never
+      // holds a pull back; the pulls are what bound memory and waiting time here.
+      max_ack_pending: this.#o.batchSize * 4,
       max_deliver: -1,
     };
     try {
@@ -89,37 +88,51 @@ export class BatchConsumer {
       if (!(error instanceof Error && /consumer not found/i.test(error.message))) throw error;
       await jsm.consumers.add(stream, config);
     }
-    const consumer = await js.consumers.get(stream, durable);
-    // Pull by message count, one batch ahead. (Pulling by bytes stalled for the whole pull expiry
-    // — 30 s — whenever the next message did not fit the bytes left in the pull; measured in
-    // bench:ingest.) A short expiry bounds any such stall.
-    // A quarter batch per pull: what waits here is never more than seconds of work (past the ack
-    // wait JetStream would send it again, and the copies would cost identity checks).
-    this.#messages = await consumer.consume({
-      max_messages: Math.max(100, Math.floor(this.#o.batchSize / 4)),
-      expires: 5_000,
-    });
-    this.#loop = this.#run(this.#messages);
+    this.#puller = new JetStreamPuller(this.#o.nats, stream, durable, (m) => this.#take(m));
+    this.#loop = this.#run(this.#puller);
   }
 
   /** Stops pulling, handles what was already received, and waits for the last acknowledgement. */
   async stop(): Promise<void> {
-    this.#messages?.stop();
+    this.#stopping = true;
+    this.#puller?.cancel();
     await this.#loop;
     await this.#flush();
+    this.#puller?.close();
   }
 
-  async #run(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) {
-      if (this.#pending.length === 0) this.#pendingSince = performance.now();
-      this.#pending.push(m);
-      this.#pendingBytes += m.data.length;
-      if (this.#pending.length >= this.#o.batchSize || this.#pendingBytes >= this.#maxBytes()) {
-        this.#flush();
-        // Double buffering: gather the next batch while one is stored, but hold no more than two.
-        if (this.#inHand.length >= 2) await this.#inHand[0];
-      } else this.#timer ??= setTimeout(() => void this.#flush(), this.#o.lingerMs);
+  /**
+   * One pull at a time, for what the batch being gathered still has room for — in messages and
+   * in bytes — and only while fewer than two batches wait to be stored: JetStream sends only what
+   * this process can take. (A continuous `consume` by message count had no byte bound: a count of
+   * packs can be hundreds of MB, past nats-server's 64 MB slow-consumer limit; by bytes it
+   * stalled whenever the next message did not fit.) A pull returns what is there at once and
+   * stays open up to a second for more.
+   */
+  async #run(puller: JetStreamPuller): Promise<void> {
+    while (!this.#stopping) {
+      if (this.#inHand.length >= 2) {
+        await this.#inHand[0];
+        continue;
+      }
+      await puller.pull({
+        batch: Math.max(1, this.#o.batchSize - this.#pending.length),
+        maxBytes: Math.max(this.#maxBytes() - this.#pendingBytes, MIN_PULL_BYTES),
+        expiresMs: 1_000,
+      });
     }
+  }
+
+  /** Adds a message to the batch being gathered, and hands the batch over when it is full. */
+  #take(m: StreamMessage): void {
+    if (this.#pending.length === 0) this.#pendingSince = performance.now();
+    this.#pending.push(m);
+    this.#pendingBytes += m.data.length;
+    if (this.#pending.length >= this.#o.batchSize || this.#pendingBytes >= this.#maxBytes()) {
+      void this.#flush();
+      return;
+    }
+    this.#timer ??= setTimeout(() => void this.#flush(), this.#o.lingerMs);
   }
 
   #flush(): Promise<void> {
@@ -141,7 +154,7 @@ export class BatchConsumer {
     return this.#o.maxBatchBytes ?? 8 * 1024 * 1024;
   }
 
-  async #handle(batch: JsMsg[], receivedAt: number): Promise<void> {
+  async #handle(batch: StreamMessage[], receivedAt: number): Promise<void> {
     const started = performance.now();
     // A batch that waited a third of the ack wait tells JetStream it is being worked on, so that
     // a busy processor is not sent copies of what it holds (an in-progress ack, +WPI).

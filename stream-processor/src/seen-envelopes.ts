@@ -1,5 +1,5 @@
 /**
- * The envelopes this processor has stored, per source (gateway, boot id), as sorted disjoint
+ * The envelopes this processor has stored, per source (site, gateway, boot id), as sorted disjoint
  * ranges of sequence numbers: a source that sends 0, 1, 2, … costs one range however long it
  * runs. It recognises a copy of an envelope stored earlier in this process's life — a pack has
  * no per-envelope message id for JetStream to drop copies by — without asking ClickHouse.

@@ -7,7 +7,7 @@ import {
   TELEMETRY_STREAM,
 } from "@lifeline/contracts";
 import type { TelemetryStore } from "@lifeline/store";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
 import { quarantineSink } from "./quarantine-sink.ts";
@@ -48,10 +48,9 @@ export interface StreamProcessor {
 /** Starts the durable consumers that write telemetry and quarantined payloads into ClickHouse. */
 export async function startStreamProcessor(options: StreamProcessorOptions): Promise<StreamProcessor> {
   const log = options.log ?? silentLogger;
-  const js = jetstream(options.nats);
   const jsm = await jetstreamManager(options.nats);
   const common = {
-    js,
+    nats: options.nats,
     jsm,
     batchSize: options.batchSize ?? 5_000,
     lingerMs: options.lingerMs ?? 250,

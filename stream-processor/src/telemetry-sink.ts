@@ -9,8 +9,8 @@ import {
   tryDecodeEnvelope,
 } from "@lifeline/contracts";
 import { envelopeRows, identityOf, type QuarantineRow, type TelemetryRow, type TelemetryStore } from "@lifeline/store";
-import type { JsMsg } from "@nats-io/jetstream";
 import { dedupToken } from "./dedup-token.ts";
+import type { StreamMessage } from "./jetstream-puller.ts";
 import { payloadText } from "./payload-text.ts";
 import { SeenEnvelopes } from "./seen-envelopes.ts";
 
@@ -82,7 +82,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   const startedAt = now();
   const stored = new SeenEnvelopes({ forgetAfterMs: options.replayCheckAfterMs, now: startedAt });
   let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
-  return async (batch: JsMsg[]): Promise<void> => {
+  return async (batch: StreamMessage[]): Promise<void> => {
     if (lookUpUpTo === undefined) {
       const latest = (await store.latestSourceTs()) ?? Number.NEGATIVE_INFINITY;
       lookUpUpTo = Math.min(latest, startedAt + (options.maxClockAheadMs ?? 10 * 60_000));
@@ -92,7 +92,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
     const oldest = now() - options.replayCheckAfterMs;
-    /** Envelopes of this batch, `gateway/boot` and seq, remembered once the batch is stored. */
+    /** Envelopes of this batch, `site/gateway/boot` and seq, remembered once the batch is stored. */
     const met: { source: string; seq: number }[] = [];
     const metIds = new Set<string>();
     // A message JetStream redelivered while its first delivery still waited here comes twice in one batch.
@@ -127,7 +127,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
           quarantined.push(quarantineRow(m, entry.payload, "STREAM_SUBJECT_MISMATCH", why));
           continue;
         }
-        const source = `${envelope.gateway}/${envelope.bootId}`;
+        const source = `${envelope.site}/${envelope.gateway}/${envelope.bootId}`;
         const id = `${source}/${envelope.seq}`;
         if (metIds.has(id) || stored.has(source, envelope.seq)) {
           stats.copies++;
@@ -137,7 +137,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         met.push({ source, seq: envelope.seq });
         const earliest = earliestTs(envelope);
         const lookUp = entry.resend || earliest <= lookUpUpTo || earliest < oldest;
-        const into = m.info.redelivered ? redelivered : lookUp ? suspect : rows;
+        const into = m.redelivered ? redelivered : lookUp ? suspect : rows;
         for (const row of envelopeRows(envelope, m.seq)) into.push(row);
       }
     }
@@ -185,6 +185,6 @@ function earliestTs(envelope: Envelope): number {
   return earliest;
 }
 
-function quarantineRow(m: JsMsg, payload: Uint8Array, code: string, reason: string): QuarantineRow {
+function quarantineRow(m: StreamMessage, payload: Uint8Array, code: string, reason: string): QuarantineRow {
   return { source: "tlm", subject: m.subject, code, reason, payload: payloadText(payload), stream_seq: m.seq };
 }
