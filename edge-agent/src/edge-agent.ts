@@ -23,6 +23,8 @@ import { RunningAdapter } from "./running-adapter.ts";
 import { openUplink } from "./uplink/open-uplink.ts";
 import type { Uplink, UplinkStats } from "./uplink/uplink.ts";
 
+/** How long `drain` waits for a lost uplink connection to come back before it gives up. */
+const DRAIN_RECONNECT_GRACE_MS = 3_000;
 export interface EdgeAgentOptions {
   /** Where the agent keeps its journal; it survives restarts, so use the same folder every time. */
   dataDir: string;
@@ -257,10 +259,15 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
     },
     async drain(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
+      let downSince: number | undefined;
       for (;;) {
         await journals.settled();
         if (journals.stats().pending === 0 && forwarder.stats().orphans === 0) return true;
         if (Date.now() > deadline) return false;
+        // A gateway that just closed the connection (it could not store a pack) is reconnected
+        // within a second; an uplink down for longer is an outage, not worth waiting out.
+        if (uplink.isConnected()) downSince = undefined;
+        else if (Date.now() - (downSince ??= Date.now()) > DRAIN_RECONNECT_GRACE_MS) return false;
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -269,7 +276,7 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
       await Promise.allSettled([...running.values()].map((r) => r.run.stop()));
       running.clear();
       // A graceful stop delivers what it can; the rest waits in the journal for the next start.
-      if (uplink.isConnected()) await agent.drain(options.stopDrainMs ?? 3_000);
+      await agent.drain(options.stopDrainMs ?? 3_000);
       await journals.settled();
       forwarder.detach();
       await uplink.close();

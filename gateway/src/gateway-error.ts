@@ -6,6 +6,8 @@ export type GatewayErrorCode =
   | "GATEWAY_JETSTREAM_PUBLISH_FAILED"
   /** No PubAck in time: the message may or may not be stored; a resend with the same id is safe. */
   | "GATEWAY_JETSTREAM_NO_PUBACK"
+  /** No stream answered (503): e.g. during a stream leader election; nothing was stored. */
+  | "GATEWAY_JETSTREAM_NO_RESPONDERS"
   | "GATEWAY_UPLINK_UNAVAILABLE"
   | "GATEWAY_LISTEN_FAILED";
 

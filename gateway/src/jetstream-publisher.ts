@@ -64,7 +64,8 @@ export class JetStreamPublisher {
     if (msg.headers?.hasError) {
       // 503: no stream listens on the subject (no responders).
       const why = `${msg.headers.code} ${msg.headers.description}`;
-      waiting.reject(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", `JetStream answered ${why}`));
+      const code = msg.headers.code === 503 ? "GATEWAY_JETSTREAM_NO_RESPONDERS" : "GATEWAY_JETSTREAM_PUBLISH_FAILED";
+      waiting.reject(new GatewayError(code, `JetStream answered ${why}`));
       return;
     }
     let ack: { seq?: number; duplicate?: boolean; error?: { description?: string; code?: number } };

@@ -15,7 +15,12 @@ export interface TelemetryPackerOptions {
    * next pack instead of going out one pack per event-loop turn: packs grow with the load.
    */
   maxPacksInflight?: number;
-  /** Publishes of one pack (same message id) when no PubAck came back; JetStream drops the copies. */
+  /**
+   * Publishes of one pack (same message id) when no PubAck came back or no stream answered (a
+   * leader election); JetStream drops the copies. Each envelope of a pack that failed them all
+   * gets no PUBACK, and aedes closes its client's connection: one pack failing disconnects every
+   * client in it, so it is worth a few tries first.
+   */
   attempts?: number;
   isConnected: () => boolean;
 }
@@ -52,7 +57,7 @@ export class TelemetryPacker {
   #scheduled = false;
 
   constructor(options: TelemetryPackerOptions) {
-    this.#o = { maxEnvelopes: 1_000, maxBytes: 512 * 1024, maxPacksInflight: 8, attempts: 3, ...options };
+    this.#o = { maxEnvelopes: 1_000, maxBytes: 512 * 1024, maxPacksInflight: 8, attempts: 5, ...options };
   }
 
   stats(): TelemetryPackerStats {
@@ -125,13 +130,14 @@ export class TelemetryPacker {
         for (const w of pack.waiters) w.resolve();
         return;
       } catch (cause) {
-        const retry =
-          cause instanceof GatewayError &&
-          cause.code === "GATEWAY_JETSTREAM_NO_PUBACK" &&
-          attempt < this.#o.attempts &&
-          this.#o.isConnected();
-        if (retry) {
+        // A lost PubAck or a stream leader election: the same message id makes a retry safe.
+        const code = cause instanceof GatewayError ? cause.code : undefined;
+        const transient = code === "GATEWAY_JETSTREAM_NO_PUBACK" || code === "GATEWAY_JETSTREAM_NO_RESPONDERS";
+        if (transient && attempt < this.#o.attempts && this.#o.isConnected()) {
           this.#stats.retries++;
+          // No responders answers at once: wait for the election (100, 200, 400 ms …).
+          if (code === "GATEWAY_JETSTREAM_NO_RESPONDERS")
+            await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
           continue;
         }
         const error = cause instanceof Error ? cause : new Error(String(cause));

@@ -18,6 +18,7 @@ export {
   type QuarantineRow,
   TELEMETRY_COLUMNS,
   type TelemetryRow,
+  TelemetryTsv,
   toJsonEachRow,
   toTabSeparated,
 } from "./telemetry-rows.ts";

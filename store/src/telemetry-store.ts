@@ -6,8 +6,8 @@ import {
   type QuarantineRow,
   TELEMETRY_COLUMNS,
   type TelemetryRow,
+  TelemetryTsv,
   toJsonEachRow,
-  toTabSeparated,
 } from "./telemetry-rows.ts";
 
 /**
@@ -28,9 +28,16 @@ export class TelemetryStore {
   }
 
   /** Inserts readings (as TabSeparated, the fastest text format for ClickHouse to parse). */
-  async insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
-    if (rows.length === 0) return 0;
-    const result = await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, toTabSeparated(rows), {
+  insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
+    const tsv = new TelemetryTsv();
+    for (const r of rows) tsv.addRow(r);
+    return this.insertTelemetryTsv(tsv, dedupToken);
+  }
+
+  /** Inserts readings gathered as text (see {@link TelemetryTsv}), the stream processor's path. */
+  async insertTelemetryTsv(tsv: TelemetryTsv, dedupToken: string): Promise<number> {
+    if (tsv.rows === 0) return 0;
+    const result = await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv.toBuffer(), {
       insert_deduplicate: 1,
       insert_deduplication_token: dedupToken,
     });

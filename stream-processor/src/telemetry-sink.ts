@@ -8,7 +8,14 @@ import {
   telemetrySubject,
   tryDecodeEnvelope,
 } from "@lifeline/contracts";
-import { envelopeRows, identityOf, type QuarantineRow, type TelemetryRow, type TelemetryStore } from "@lifeline/store";
+import {
+  envelopeRows,
+  identityOf,
+  type QuarantineRow,
+  type TelemetryRow,
+  type TelemetryStore,
+  TelemetryTsv,
+} from "@lifeline/store";
 import { dedupToken } from "./dedup-token.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { payloadText } from "./payload-text.ts";
@@ -87,7 +94,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       const latest = (await store.latestSourceTs()) ?? Number.NEGATIVE_INFINITY;
       lookUpUpTo = Math.min(latest, startedAt + (options.maxClockAheadMs ?? 10 * 60_000));
     }
-    const rows: TelemetryRow[] = [];
+    const tsv = new TelemetryTsv();
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
@@ -137,8 +144,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         met.push({ source, seq: envelope.seq });
         const earliest = earliestTs(envelope);
         const lookUp = entry.resend || earliest <= lookUpUpTo || earliest < oldest;
-        const into = m.redelivered ? redelivered : lookUp ? suspect : rows;
-        for (const row of envelopeRows(envelope, m.seq)) into.push(row);
+        if (!m.redelivered && !lookUp) tsv.addEnvelope(envelope, m.seq);
+        else for (const row of envelopeRows(envelope, m.seq)) (m.redelivered ? redelivered : suspect).push(row);
       }
     }
     // Each row checked counts once, also a row of a partly stored message that is looked up twice.
@@ -150,31 +157,26 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       for (const row of redelivered) perMessage.set(row.stream_seq, (perMessage.get(row.stream_seq) ?? 0) + 1);
       for (const row of redelivered) {
         const storedRows = counts.get(row.stream_seq) ?? 0;
-        if (storedRows === 0) rows.push(row);
+        if (storedRows === 0) tsv.addRow(row);
         else if (storedRows === perMessage.get(row.stream_seq)) stats.replayedRows++;
         else suspect.push(row);
       }
     }
     if (suspect.length > 0) {
+      // (No copy of these envelopes is among the batch's fresh ones: copies were dropped above.)
       const found = await store.storedIdentities(suspect);
-      // The batch's own fresh rows count as stored too: an edge replay may sit beside its original.
-      for (const row of rows) found.add(identityOf(row));
       for (const row of suspect) {
-        const id = identityOf(row);
-        if (found.has(id)) stats.replayedRows++;
-        else {
-          found.add(id);
-          rows.push(row);
-        }
+        if (found.has(identityOf(row))) stats.replayedRows++;
+        else tsv.addRow(row);
       }
     }
     const token = dedupToken("tlm", batch);
-    await store.insertTelemetry(rows, token);
+    await store.insertTelemetryTsv(tsv, token);
     await store.insertQuarantine(quarantined, token);
     const at = now();
     for (const { source, seq } of met) stored.add(source, seq, at);
     stats.envelopes += met.length;
-    stats.rows += rows.length;
+    stats.rows += tsv.rows;
     stats.quarantined += quarantined.length;
   };
 }
