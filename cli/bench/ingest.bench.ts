@@ -52,6 +52,8 @@ interface Step {
   acked: boolean;
   /** Readings per second from the first publish until the last row was stored. */
   endToEnd: number;
+  /** Readings per second from the first publish until the last PUBACK (what the gateway took). */
+  acceptedRate: number;
   lagSeconds: number;
   cpu: Record<string, number>;
   memory: Record<string, number>;
@@ -94,6 +96,7 @@ async function measure(
     readings: result.readings,
     acked: result.acked === result.sent,
     endToEnd: result.readings / ((allStored - t0) / 1000),
+    acceptedRate: result.readings / result.seconds,
     lagSeconds: (allStored - loadEnd) / 1000,
     cpu: usage,
     memory: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, memoryMiB(pid).peak])),
@@ -111,9 +114,11 @@ for (const rate of values.rates.split(",").map(Number)) {
     fleet.runPaced(rate / 3, seconds),
   );
   steps.push(step);
-  const sustained = step.acked && step.endToEnd >= 0.95 * rate && step.lagSeconds <= 3;
+  // Kept up: the gateway acknowledged the offered rate, and ClickHouse was at most 2 s behind when
+  // the load stopped (exactly once is checked at the end, by counting rows and identities).
+  const sustained = step.acked && step.acceptedRate >= 0.95 * rate && step.lagSeconds <= 2;
   process.stderr.write(
-    `ingest: ${rate}/s offered → ${Math.round(step.endToEnd)}/s stored, lag ${step.lagSeconds.toFixed(1)} s\n`,
+    `ingest: ${rate}/s offered → ${Math.round(step.acceptedRate)}/s acknowledged, ${Math.round(step.endToEnd)}/s stored end to end, lag ${step.lagSeconds.toFixed(1)} s\n`,
   );
   if (!sustained) break;
   best = step;
