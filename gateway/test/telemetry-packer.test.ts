@@ -156,6 +156,25 @@ describe("a pack whose PubAck is lost", () => {
     }
   });
 
+  it("is published again while no stream answers (a leader election), and stored once it does", async () => {
+    const publisher = new JetStreamPublisher(nats, 2_000);
+    const packer = new TelemetryPacker({ publisher, instance: "gw-test3", attempts: 5, isConnected: () => true });
+    const jsm = await jetstreamManager(nats);
+    try {
+      await jsm.streams.delete(TELEMETRY_STREAM); // 503 no responders, as while a stream has no leader
+      const done = packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-3", 0))), false);
+      await new Promise((r) => setTimeout(r, 250));
+      await ensureStreams(jsm);
+      await done;
+      expect(packer.stats().retries).toBeGreaterThanOrEqual(1);
+      expect(packer.stats().packs).toBe(1);
+      expect((await streamContents()).map((m) => m.entries.length)).toEqual([1]);
+    } finally {
+      await ensureStreams(jsm);
+      publisher.close();
+    }
+  });
+
   it("fails every envelope of the pack when the attempts run out", async () => {
     const publisher = new JetStreamPublisher(nats, 200);
     const packer = new TelemetryPacker({ publisher, instance: "gw-test2", attempts: 2, isConnected: () => true });
