@@ -267,7 +267,10 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
         // A gateway that just closed the connection (it could not store a pack) is reconnected
         // within a second; an uplink down for longer is an outage, not worth waiting out.
         if (uplink.isConnected()) downSince = undefined;
-        else if (Date.now() - (downSince ??= Date.now()) > DRAIN_RECONNECT_GRACE_MS) return false;
+        else {
+          downSince ??= Date.now();
+          if (Date.now() - downSince > DRAIN_RECONNECT_GRACE_MS) return false;
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     },
