@@ -31,8 +31,12 @@ export interface GatewayOptions {
   publishTimeoutMs?: number;
   /**
    * Telemetry messages forwarded and not yet acknowledged by JetStream, over all clients. Beyond
-   * it (and whenever NATS is disconnected) a message is refused at once: no PUBACK, the client
-   * keeps it and sends it again, and the gateway never buffers without bound.
+   * it a message waits in the gateway for a forward to end, and its client is not read from
+   * meanwhile (aedes reads a client's next chunk only when every message of the last one has
+   * been authorised), so what waits is bounded by one read per client: backpressure down to the
+   * devices' TCP windows instead of refusals that disconnect clients and make them resend.
+   * While NATS is disconnected a message is refused at once (no PUBACK: the client keeps it and
+   * sends it again), and so is everything waiting.
    */
   maxInflight?: number;
   /**
@@ -58,9 +62,12 @@ export interface GatewayStats {
   quarantined: number;
   /** JetStream did not acknowledge: the client got no PUBACK and will resend. */
   failed: number;
-  /** Refused without trying: NATS was disconnected or `maxInflight` forwards were waiting. */
+  /** Refused without trying: NATS was disconnected. */
   refused: number;
   inflight: number;
+  /** Messages that waited for a forward to end (`maxInflight` were in flight), and those waiting now. */
+  deferred: number;
+  waiting: number;
   /** JetStream messages that carried envelopes in packs, and pack publishes repeated after a lost PubAck. */
   packs: number;
   packRetries: number;
@@ -92,12 +99,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     failed: 0,
     refused: 0,
     inflight: 0,
+    deferred: 0,
+    waiting: 0,
     packs: 0,
     packRetries: 0,
   };
   const inflight = new Set<Promise<void>>();
   const maxInflight = options.maxInflight ?? 20_000;
-  const uplink = watchNats(options.nats, log);
+  /** Messages waiting for room (`maxInflight`), oldest first; each either starts or is refused. */
+  const waiting: { start: () => void; refuse: (why: string) => void }[] = [];
+  const uplink = watchNats(options.nats, log, () => {
+    for (const w of waiting.splice(0)) w.refuse("NATS is disconnected");
+  });
   const packer =
     options.pack === false
       ? undefined
@@ -113,27 +126,40 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const route = client === null ? undefined : parseTelemetryTopic(packet.topic);
       if (client === null || route === undefined) return callback(null);
       stats.received++;
-      if (!uplink.connected || inflight.size >= maxInflight) {
+      const refuse = (why: string) => {
         stats.refused++;
-        const why = uplink.connected ? `${inflight.size} forwards are waiting` : "NATS is disconnected";
-        return callback(new GatewayError("GATEWAY_UPLINK_UNAVAILABLE", `not accepting telemetry: ${why}`));
+        callback(new GatewayError("GATEWAY_UPLINK_UNAVAILABLE", `not accepting telemetry: ${why}`));
+      };
+      if (!uplink.connected) return refuse("NATS is disconnected");
+      const start = () => startForward(client, packet, callback);
+      if (inflight.size >= maxInflight) {
+        stats.deferred++;
+        waiting.push({ start, refuse });
+        return;
       }
-      const work = forward({ js, publisher, packer }, stats, client.id, packet).then(
-        () => callback(null),
-        (cause: unknown) => {
-          stats.failed++;
-          log.warn("telemetry not acknowledged by JetStream; the client will resend", {
-            client: client.id,
-            topic: packet.topic,
-            error: cause instanceof Error ? cause.message : String(cause),
-          });
-          callback(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", "JetStream did not acknowledge", cause));
-        },
-      );
-      inflight.add(work);
-      void work.finally(() => inflight.delete(work));
+      start();
     },
   });
+
+  function startForward(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    const work = forward({ js, publisher, packer }, stats, client.id, packet).then(
+      () => callback(null),
+      (cause: unknown) => {
+        stats.failed++;
+        log.warn("telemetry not acknowledged by JetStream; the client will resend", {
+          client: client.id,
+          topic: packet.topic,
+          error: cause instanceof Error ? cause.message : String(cause),
+        });
+        callback(new GatewayError("GATEWAY_JETSTREAM_PUBLISH_FAILED", "JetStream did not acknowledge", cause));
+      },
+    );
+    inflight.add(work);
+    void work.finally(() => {
+      inflight.delete(work);
+      while (inflight.size < maxInflight && waiting.length > 0) waiting.shift()?.start();
+    });
+  }
   broker.on("clientError", (client, error) => {
     log.warn("mqtt client error", { client: client.id, error: error.message });
   });
@@ -147,7 +173,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     stats: () => {
       const packs = packer?.stats();
-      return { ...stats, inflight: inflight.size, packs: packs?.packs ?? 0, packRetries: packs?.retries ?? 0 };
+      return {
+        ...stats,
+        inflight: inflight.size,
+        waiting: waiting.length,
+        packs: packs?.packs ?? 0,
+        packRetries: packs?.retries ?? 0,
+      };
     },
     async close() {
       await bridge?.close();
@@ -156,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // Clients still connected keep the server open; aedes.close() disconnects them.
         broker.close(() => undefined);
       });
+      for (const w of waiting.splice(0)) w.refuse("the gateway is closing");
       await Promise.allSettled([...inflight]);
       await packer?.flush();
       publisher.close();
@@ -216,13 +249,14 @@ async function forward(
 }
 
 /** Follows the NATS connection's status, so that a disconnected gateway refuses at once instead of queueing. */
-function watchNats(nc: NatsConnection, log: Logger): { connected: boolean } {
+function watchNats(nc: NatsConnection, log: Logger, onDisconnect: () => void): { connected: boolean } {
   const state = { connected: !nc.isClosed() };
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") {
         state.connected = false;
         log.warn("NATS disconnected: telemetry is refused (clients keep it) until it is back");
+        onDisconnect();
       } else if (s.type === "reconnect") {
         state.connected = true;
         log.info("NATS reconnected: accepting telemetry again");

@@ -77,3 +77,25 @@ describe("the gateway acknowledges only what JetStream stored", () => {
     }
   }, 30_000);
 });
+
+describe("backpressure", () => {
+  it("makes messages over maxInflight wait for room instead of refusing them", async () => {
+    const small = await startGateway({ nats, port: 0, profiles: false, maxInflight: 2 });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${small.port}`, { clientId: "burst", clean: true });
+    try {
+      const before = await storedMessages();
+      const burst = Array.from({ length: 40 }, (_, i) => envelope(100 + i));
+      await Promise.all(burst.map((e) => client.publishAsync(telemetryTopic(e), JSON.stringify(e), { qos: 1 })));
+      const stats = small.stats();
+      expect(stats.stored).toBe(40);
+      expect(stats.refused).toBe(0);
+      expect(stats.failed).toBe(0);
+      expect(stats.deferred).toBeGreaterThan(0);
+      expect(stats.waiting).toBe(0);
+      expect(await storedMessages()).toBeGreaterThan(before); // packed: fewer messages than envelopes
+    } finally {
+      await client.endAsync(true);
+      await small.close();
+    }
+  });
+});
