@@ -47,7 +47,9 @@ export class LifelineProcess {
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, LIFELINE, ...this.#args], {
+    const profile = process.env.LIFELINE_PROFILE_DIR; // a CPU profile of each child, for investigations
+    const flags = profile ? [...SERVICE_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${profile}`] : SERVICE_NODE_FLAGS;
+    const child = spawn(process.execPath, [...flags, LIFELINE, ...this.#args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ORT_DISABLE_TELEMETRY: "1" },
     });

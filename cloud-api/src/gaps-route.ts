@@ -9,6 +9,7 @@ export const MAX_GAPS = 10_000;
 
 export const gapsParamsSchema = z
   .strictObject({
+    site: idSchema.optional(),
     gateway: idSchema.optional(),
     from: instantParam.optional(),
     to: instantParam.optional(),
@@ -19,8 +20,8 @@ export const gapsParamsSchema = z
   });
 
 /**
- * `GET /v1/ingest/gaps?gateway=&from=&to=`: envelopes lost at the source, as missing sequence
- * ranges per (gateway, boot) with counts, so that a loss is never silent. Ranges still being
+ * `GET /v1/ingest/gaps?site=&gateway=&from=&to=`: envelopes lost at the source, as missing sequence
+ * ranges per (site, gateway, boot) with counts, so that a loss is never silent. Ranges still being
  * backfilled by an agent after an outage show here until the backfill arrives.
  */
 export function gapsRoute(store: TelemetryStore) {
@@ -28,12 +29,14 @@ export function gapsRoute(store: TelemetryStore) {
     app.get("/v1/ingest/gaps", async (request) => {
       const p = parseQuery(gapsParamsSchema, request.query);
       const gaps = await store.sequenceGaps({
+        site: p.site,
         gateway: p.gateway,
         fromMs: p.from,
         toMs: p.to,
         limit: p.limit ?? MAX_GAPS,
       });
       return {
+        site: p.site ?? null,
         gateway: p.gateway ?? null,
         from: p.from ?? null,
         to: p.to ?? null,

@@ -126,7 +126,7 @@ describe("GET /v1/series", () => {
 });
 
 describe("GET /v1/ingest/gaps", () => {
-  it("lists missing sequence ranges per gateway and boot, with the total", async () => {
+  it("lists missing sequence ranges per site, gateway and boot, with the total", async () => {
     await store.insertTelemetry(
       [0, 1, 4, 5, 9].map((seq) => ({
         site: "mine-7",
@@ -144,20 +144,23 @@ describe("GET /v1/ingest/gaps", () => {
       })),
       "gaps-seed",
     );
-    const res = await app.inject({ method: "GET", url: "/v1/ingest/gaps?gateway=gw-lossy" });
+    const res = await app.inject({ method: "GET", url: "/v1/ingest/gaps?site=mine-7&gateway=gw-lossy" });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
+      site: "mine-7",
       gateway: "gw-lossy",
       from: null,
       to: null,
       missing: 5,
       gaps: [
-        { gateway: "gw-lossy", boot_id: "b7", first: 2, last: 3, missing: 2 },
-        { gateway: "gw-lossy", boot_id: "b7", first: 6, last: 8, missing: 3 },
+        { site: "mine-7", gateway: "gw-lossy", boot_id: "b7", first: 2, last: 3, missing: 2 },
+        { site: "mine-7", gateway: "gw-lossy", boot_id: "b7", first: 6, last: 8, missing: 3 },
       ],
     });
     const none = await app.inject({ method: "GET", url: "/v1/ingest/gaps?gateway=gw-01" });
     expect(none.json()).toMatchObject({ missing: 0, gaps: [] });
+    const elsewhere = await app.inject({ method: "GET", url: "/v1/ingest/gaps?site=mine-8&gateway=gw-lossy" });
+    expect(elsewhere.json()).toMatchObject({ missing: 0, gaps: [] });
   });
 
   it("names the bad parameter", async () => {

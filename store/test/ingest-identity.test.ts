@@ -59,7 +59,7 @@ describe("ingest identity", () => {
     ]);
   });
 
-  it("reports the sequence ranges missing per (gateway, boot), with counts", async () => {
+  it("reports the sequence ranges missing per (site, gateway, boot), with counts", async () => {
     const seqs = [0, 1, 2, 5, 6, 10]; // 3-4 and 7-9 lost
     await store.insertTelemetry(
       seqs.map((s) => row("gw-gap", "boot-1", s)),
@@ -70,14 +70,20 @@ describe("ingest identity", () => {
     // Several readings of one envelope count once.
     await store.insertTelemetry([row("gw-whole", "b", 0), row("gw-whole", "b", 0, 1), row("gw-whole", "b", 1)], "t4");
     expect(await store.sequenceGaps({ gateway: "gw-gap" })).toEqual([
-      { gateway: "gw-gap", boot_id: "boot-1", first: 3, last: 4, missing: 2 },
-      { gateway: "gw-gap", boot_id: "boot-1", first: 7, last: 9, missing: 3 },
-      { gateway: "gw-gap", boot_id: "boot-2", first: 0, last: 1, missing: 2 },
+      { site: "pipe-3", gateway: "gw-gap", boot_id: "boot-1", first: 3, last: 4, missing: 2 },
+      { site: "pipe-3", gateway: "gw-gap", boot_id: "boot-1", first: 7, last: 9, missing: 3 },
+      { site: "pipe-3", gateway: "gw-gap", boot_id: "boot-2", first: 0, last: 1, missing: 2 },
     ]);
     expect(await store.sequenceGaps({ gateway: "gw-whole" })).toEqual([]);
+    // The same gateway and boot ids at another site are another source.
+    await store.insertTelemetry([{ ...row("gw-gap", "boot-1", 4), site: "pipe-9" }], "t5");
+    expect(await store.sequenceGaps({ site: "pipe-9" })).toEqual([
+      { site: "pipe-9", gateway: "gw-gap", boot_id: "boot-1", first: 0, last: 3, missing: 4 },
+    ]);
+    expect((await store.sequenceGaps({ site: "pipe-3", gateway: "gw-gap" })).length).toBe(3);
     // Within a time window the first number stored there is the reference.
     expect(await store.sequenceGaps({ gateway: "gw-gap", fromMs: T0 + 5_000, toMs: T0 + 60_000 })).toEqual([
-      { gateway: "gw-gap", boot_id: "boot-1", first: 7, last: 9, missing: 3 },
+      { site: "pipe-3", gateway: "gw-gap", boot_id: "boot-1", first: 7, last: 9, missing: 3 },
     ]);
   });
 });
