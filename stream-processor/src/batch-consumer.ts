@@ -115,11 +115,23 @@ export class BatchConsumer {
         await this.#inHand[0];
         continue;
       }
-      await puller.pull({
+      const started = performance.now();
+      const result = await puller.pull({
         batch: Math.max(1, this.#o.batchSize - this.#pending.length),
         maxBytes: Math.max(this.#maxBytes() - this.#pendingBytes, MIN_PULL_BYTES),
         expiresMs: 1_000,
       });
+      // A pull refused at once (503: the consumer or the stream leader is gone for a moment) is
+      // not repeated in a tight loop.
+      if (result.received === 0 && result.status !== 408 && performance.now() - started < 500 && !this.#stopping) {
+        if (result.status !== undefined) {
+          this.#o.log.warn("pull refused by JetStream; pulling again shortly", {
+            stream: this.#o.stream,
+            status: result.status,
+          });
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   }
 

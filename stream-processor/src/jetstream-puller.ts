@@ -25,10 +25,18 @@ export interface PullOptions {
   expiresMs: number;
 }
 
+/** How a pull ended: `received` messages, and the status that ended it (408 expired, 409 max bytes, …). */
+export interface PullResult {
+  received: number;
+  status: number | undefined;
+}
+
 interface OpenPull {
   id: string;
   left: number;
-  done: () => void;
+  received: number;
+  status: number | undefined;
+  done: (result: PullResult) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -38,7 +46,7 @@ interface OpenPull {
  * process asked for. (nats.js's `fetch` takes a count or bytes, not both, and a fetch by bytes
  * caps itself at 100 messages and then waits out its expiry.) Messages are handed to `onMessage`
  * as they arrive; `pull` resolves when the request is complete — its count reached, its bytes
- * used up (409), or it expired (408).
+ * used up (409), or it expired (408) — or failed (503: no such consumer or no stream leader).
  */
 export class JetStreamPuller {
   readonly #nc: NatsConnection;
@@ -56,13 +64,13 @@ export class JetStreamPuller {
     this.#sub = nc.subscribe(`${this.#inbox}.*`, { callback: (_error, msg) => this.#receive(msg) });
   }
 
-  pull(options: PullOptions): Promise<void> {
+  pull(options: PullOptions): Promise<PullResult> {
     this.#finish();
     const id = (this.#next++).toString(36);
-    return new Promise<void>((resolve) => {
+    return new Promise<PullResult>((resolve) => {
       // A pull whose end never arrives (a reconnect, a leader change) ends on our side too.
       const timer = setTimeout(() => this.#finish(), options.expiresMs + 1_000);
-      this.#open = { id, left: options.batch, done: resolve, timer };
+      this.#open = { id, left: options.batch, received: 0, status: undefined, done: resolve, timer };
       const request = {
         batch: options.batch,
         max_bytes: options.maxBytes,
@@ -86,12 +94,12 @@ export class JetStreamPuller {
     this.#sub.unsubscribe();
   }
 
-  #finish(): void {
+  #finish(status?: number): void {
     const open = this.#open;
     if (open === undefined) return;
     this.#open = undefined;
     clearTimeout(open.timer);
-    open.done();
+    open.done({ received: open.received, status });
   }
 
   #receive(msg: Msg): void {
@@ -100,7 +108,8 @@ export class JetStreamPuller {
       // A status for a pull, on its own reply subject: 404/408 (nothing more, expired), 409 (max
       // bytes reached, or a limit). 100 is an idle heartbeat (not asked for).
       const id = msg.subject.slice(this.#inbox.length + 1);
-      if (this.#open?.id === id && msg.headers?.code !== 100) this.#finish();
+      const code = msg.headers?.code;
+      if (this.#open?.id === id && code !== 100) this.#finish(code);
       return;
     }
     // A delivered message carries its original subject; it belongs to the one open pull (one
@@ -118,7 +127,9 @@ export class JetStreamPuller {
       working: () => nc.publish(reply, "+WPI"),
     });
     const open = this.#open;
-    if (open !== undefined && --open.left <= 0) this.#finish();
+    if (open === undefined) return;
+    open.received++;
+    if (--open.left <= 0) this.#finish();
   }
 }
 

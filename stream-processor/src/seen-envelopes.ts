@@ -7,7 +7,7 @@
  * the processor looks old readings up anyway).
  */
 export class SeenEnvelopes {
-  readonly #sources = new Map<string, { ranges: number[]; touched: number }>();
+  readonly #sources = new Map<string, { ranges: number[]; touched: number; forgotUpTo: number }>();
   readonly #forgetAfterMs: number;
   readonly #maxRangesPerSource: number;
   #lastSweep: number;
@@ -29,11 +29,17 @@ export class SeenEnvelopes {
     return i >= 0 && seq <= (ranges[i + 1] as number);
   }
 
+  /** True when `seq` lies in the part of this source's ranges that was dropped (too many holes): ask ClickHouse. */
+  forgot(source: string, seq: number): boolean {
+    const entry = this.#sources.get(source);
+    return entry !== undefined && seq <= entry.forgotUpTo;
+  }
+
   add(source: string, seq: number, now: number): void {
     if (now - this.#lastSweep > this.#forgetAfterMs / 4) this.#sweep(now);
     let entry = this.#sources.get(source);
     if (entry === undefined) {
-      entry = { ranges: [], touched: now };
+      entry = { ranges: [], touched: now, forgotUpTo: -1 };
       this.#sources.set(source, entry);
     }
     entry.touched = now;
@@ -53,8 +59,11 @@ export class SeenEnvelopes {
     else if (joinsLeft) r[i + 1] = seq;
     else if (joinsRight) r[j] = seq;
     else r.splice(j, 0, seq, seq);
-    // A source with holes everywhere keeps its newest ranges; the oldest are looked up if needed.
-    if (r.length > this.#maxRangesPerSource * 2) r.splice(0, r.length - this.#maxRangesPerSource * 2);
+    // A source with holes everywhere keeps its newest ranges; below them `forgot` says so.
+    if (r.length > this.#maxRangesPerSource * 2) {
+      const dropped = r.splice(0, r.length - this.#maxRangesPerSource * 2);
+      entry.forgotUpTo = Math.max(entry.forgotUpTo, dropped[dropped.length - 1] as number);
+    }
   }
 
   #sweep(now: number): void {

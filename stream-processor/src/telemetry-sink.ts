@@ -143,7 +143,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         metIds.add(id);
         met.push({ source, seq: envelope.seq });
         const earliest = earliestTs(envelope);
-        const lookUp = entry.resend || earliest <= lookUpUpTo || earliest < oldest;
+        const lookUp =
+          entry.resend || earliest <= lookUpUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
         if (!m.redelivered && !lookUp) tsv.addEnvelope(envelope, m.seq);
         else for (const row of envelopeRows(envelope, m.seq)) (m.redelivered ? redelivered : suspect).push(row);
       }

@@ -43,5 +43,8 @@ describe("SeenEnvelopes", () => {
     const seen = new SeenEnvelopes({ forgetAfterMs: 60_000, maxRangesPerSource: 3, now: 0 });
     for (const seq of [0, 2, 4, 6, 8]) seen.add("s", seq, 0);
     expect([0, 2, 4, 6, 8].map((seq) => seen.has("s", seq))).toEqual([false, false, true, true, true]);
+    // …and says which part it forgot, so that those are looked up instead.
+    expect([0, 1, 2, 3, 4].map((seq) => seen.forgot("s", seq))).toEqual([true, true, true, false, false]);
+    expect(seen.forgot("other", 0)).toBe(false);
   });
 });
