@@ -94,13 +94,18 @@ export class TelemetryStore {
   }
 
   /**
-   * The newest source time stored, ms (undefined when empty). A reading newer than this cannot
-   * have been stored before: the stream processor looks up only what is older. ClickHouse
-   * answers it from the parts' min/max index of the partition key, without reading the column.
+   * The newest source time stored, ms (undefined when there is none), at or before `notAfterMs`
+   * when given. A reading newer than this cannot have been stored before: the stream processor
+   * looks up only what is older. The bound keeps a device whose clock runs years ahead from
+   * making every reading look old.
    */
-  async latestSourceTs(): Promise<number | undefined> {
+  async latestSourceTs(notAfterMs?: number): Promise<number | undefined> {
     const [row] = await this.driver.query<{ latest: number | string; n: number | string }>(
-      "SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry",
+      notAfterMs === undefined
+        ? "SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry"
+        : `SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry
+           WHERE ts <= fromUnixTimestamp64Milli({notAfter:Int64}, 'UTC')`,
+      notAfterMs === undefined ? undefined : { notAfter: notAfterMs },
     );
     return row === undefined || Number(row.n) === 0 ? undefined : Number(row.latest);
   }

@@ -39,6 +39,11 @@ describe("ingest identity", () => {
     expect(await store.latestSourceTs()).toBeUndefined();
     await store.insertTelemetry([row("gw-l", "b", 7), row("gw-l", "b", 3)], "t-latest");
     expect(await store.latestSourceTs()).toBe(T0 + 7_000);
+    // A clock years ahead does not count when a bound is given.
+    await store.insertTelemetry([{ ...row("gw-l", "b", 9), ts: Date.UTC(2099, 0, 1) }], "t-future");
+    expect(await store.latestSourceTs()).toBe(Date.UTC(2099, 0, 1));
+    expect(await store.latestSourceTs(T0 + 60_000)).toBe(T0 + 7_000);
+    expect(await store.latestSourceTs(T0)).toBeUndefined();
   });
 
   it("finds exactly the readings already stored, by (gateway, boot, seq, idx)", async () => {

@@ -47,9 +47,10 @@ export interface TelemetrySinkOptions {
   /**
    * An envelope with readings no newer than the newest reading stored when this processor
    * started may have been stored by an earlier processor, which the in-memory index of stored
-   * envelopes does not know: it is looked up in ClickHouse. A device whose clock runs far ahead
-   * would make that bound useless, so it is capped at the processor's start plus this
-   * (default 10 min: a device more than 10 min ahead is not protected across a processor restart).
+   * envelopes does not know: it is looked up in ClickHouse. Readings stored with a source time
+   * more than this past the processor's start (a device clock years ahead) do not count, or they
+   * would make every reading look old (default 10 min: copies from a device further ahead are not
+   * recognised across a processor restart unless flagged as resends).
    */
   maxClockAheadMs?: number;
   now?: () => number;
@@ -91,8 +92,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
   return async (batch: StreamMessage[]): Promise<void> => {
     if (lookUpUpTo === undefined) {
-      const latest = (await store.latestSourceTs()) ?? Number.NEGATIVE_INFINITY;
-      lookUpUpTo = Math.min(latest, startedAt + (options.maxClockAheadMs ?? 10 * 60_000));
+      const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
+      lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
     const tsv = new TelemetryTsv();
     const suspect: TelemetryRow[] = [];
