@@ -43,5 +43,5 @@ describe("lifeline probe opcua and lifeline pki", () => {
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows)
       expect(Object.keys(row).sort()).toEqual(["accessLevel", "browsePath", "dataType", "nodeId"]);
-  });
+  }, 90_000); // several CLI runs, each loading node-opcua through tsx: ~6 s each here, more under load
 });
