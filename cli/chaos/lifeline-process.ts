@@ -5,11 +5,6 @@ import { fileURLToPath } from "node:url";
 const LIFELINE = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "lifeline.js");
 
 /**
- * One `lifeline <command>` child process that a fault-injection scenario can kill outright
- * (SIGKILL: no drain, no ack, nothing flushed), stop gracefully, and start again with the same
- * arguments (same ports, same data folder). Ready when it printed a line starting with "ready".
- */
-/**
  * How Lifeline's services are meant to run (see the root README): a young generation of 64 MB.
  * Decoding envelopes allocates short-lived objects at a high rate; with Node's default 16 MB
  * semi-space the processor spent a third of its time in scavenges (CPU profile), and a drain of
@@ -17,6 +12,11 @@ const LIFELINE = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "lif
  */
 export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=64"];
 
+/**
+ * One `lifeline <command>` child process that a fault-injection scenario can kill outright
+ * (SIGKILL: no drain, no ack, nothing flushed), stop gracefully, and start again with the same
+ * arguments (same ports, same data folder). Ready when it printed a line starting with "ready".
+ */
 export class LifelineProcess {
   readonly #args: string[];
   readonly #name: string;

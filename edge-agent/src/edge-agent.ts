@@ -25,6 +25,7 @@ import type { Uplink, UplinkStats } from "./uplink/uplink.ts";
 
 /** How long `drain` waits for a lost uplink connection to come back before it gives up. */
 const DRAIN_RECONNECT_GRACE_MS = 3_000;
+
 export interface EdgeAgentOptions {
   /** Where the agent keeps its journal; it survives restarts, so use the same folder every time. */
   dataDir: string;

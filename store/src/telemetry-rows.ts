@@ -97,6 +97,12 @@ export class TelemetryTsv {
   #rows = 0;
   readonly #units = new Map<string, string>();
 
+  static fromRows(rows: readonly TelemetryRow[]): TelemetryTsv {
+    const tsv = new TelemetryTsv();
+    for (const r of rows) tsv.addRow(r);
+    return tsv;
+  }
+
   get rows(): number {
     return this.#rows;
   }
@@ -136,7 +142,5 @@ export class TelemetryTsv {
 
 /** Rows as TabSeparated text in {@link TELEMETRY_COLUMNS} order. */
 export function toTabSeparated(rows: readonly TelemetryRow[]): Buffer {
-  const tsv = new TelemetryTsv();
-  for (const r of rows) tsv.addRow(r);
-  return tsv.toBuffer();
+  return TelemetryTsv.fromRows(rows).toBuffer();
 }

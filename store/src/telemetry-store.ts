@@ -1,3 +1,4 @@
+import { MAX_SOURCE_TS } from "@lifeline/contracts";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { migrate } from "./migrations.ts";
 import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
@@ -29,9 +30,7 @@ export class TelemetryStore {
 
   /** Inserts readings (as TabSeparated, the fastest text format for ClickHouse to parse). */
   insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
-    const tsv = new TelemetryTsv();
-    for (const r of rows) tsv.addRow(r);
-    return this.insertTelemetryTsv(tsv, dedupToken);
+    return this.insertTelemetryTsv(TelemetryTsv.fromRows(rows), dedupToken);
   }
 
   /** Inserts readings gathered as text (see {@link TelemetryTsv}), the stream processor's path. */
@@ -99,18 +98,16 @@ export class TelemetryStore {
    * looks up only what is older. The bound keeps a device whose clock runs years ahead from
    * making every reading look old.
    */
-  async latestSourceTs(notAfterMs?: number): Promise<number | undefined> {
+  async latestSourceTs(notAfterMs: number = MAX_SOURCE_TS): Promise<number | undefined> {
     const [row] = await this.driver.query<{ latest: number | string; n: number | string }>(
-      notAfterMs === undefined
-        ? "SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry"
-        : `SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry
-           WHERE ts <= fromUnixTimestamp64Milli({notAfter:Int64}, 'UTC')`,
-      notAfterMs === undefined ? undefined : { notAfter: notAfterMs },
+      `SELECT toUnixTimestamp64Milli(max(ts)) AS latest, count() AS n FROM telemetry
+       WHERE ts <= fromUnixTimestamp64Milli({notAfter:Int64}, 'UTC')`,
+      { notAfter: notAfterMs },
     );
     return row === undefined || Number(row.n) === 0 ? undefined : Number(row.latest);
   }
 
-  /** Sequence ranges lost at the source, per (gateway, boot). */
+  /** Sequence ranges lost at the source, per (site, gateway, boot). */
   sequenceGaps(q: SequenceGapQuery = {}): Promise<SequenceGap[]> {
     const { sql, params } = sequenceGapsSql(q);
     return this.driver

@@ -121,8 +121,8 @@ export class BatchConsumer {
         maxBytes: Math.max(this.#maxBytes() - this.#pendingBytes, MIN_PULL_BYTES),
         expiresMs: 1_000,
       });
-      // A pull refused at once (503: the consumer or the stream leader is gone for a moment) is
-      // not repeated in a tight loop.
+      // A pull that ended at once with nothing and a status other than its expiry (e.g. a 409
+      // for a consumer limit) is not repeated in a tight loop.
       if (result.received === 0 && result.status !== 408 && performance.now() - started < 500 && !this.#stopping) {
         if (result.status !== undefined) {
           this.#o.log.warn("pull refused by JetStream; pulling again shortly", {

@@ -33,9 +33,8 @@ export interface PullResult {
 
 interface OpenPull {
   id: string;
-  left: number;
+  batch: number;
   received: number;
-  status: number | undefined;
   done: (result: PullResult) => void;
   timer: NodeJS.Timeout;
 }
@@ -46,7 +45,8 @@ interface OpenPull {
  * process asked for. (nats.js's `fetch` takes a count or bytes, not both, and a fetch by bytes
  * caps itself at 100 messages and then waits out its expiry.) Messages are handed to `onMessage`
  * as they arrive; `pull` resolves when the request is complete — its count reached, its bytes
- * used up (409), or it expired (408) — or failed (503: no such consumer or no stream leader).
+ * used up (409), or it expired (408) — or, when nobody answers (a consumer that does not exist,
+ * a reconnect), on our side a second after its expiry.
  */
 export class JetStreamPuller {
   readonly #nc: NatsConnection;
@@ -70,7 +70,7 @@ export class JetStreamPuller {
     return new Promise<PullResult>((resolve) => {
       // A pull whose end never arrives (a reconnect, a leader change) ends on our side too.
       const timer = setTimeout(() => this.#finish(), options.expiresMs + 1_000);
-      this.#open = { id, left: options.batch, received: 0, status: undefined, done: resolve, timer };
+      this.#open = { id, batch: options.batch, received: 0, done: resolve, timer };
       const request = {
         batch: options.batch,
         max_bytes: options.maxBytes,
@@ -128,8 +128,7 @@ export class JetStreamPuller {
     });
     const open = this.#open;
     if (open === undefined) return;
-    open.received++;
-    if (--open.left <= 0) this.#finish();
+    if (++open.received >= open.batch) this.#finish();
   }
 }
 

@@ -78,7 +78,7 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
  * Exactly once:
  * - a batch redelivered unchanged is dropped by ClickHouse (same deduplication token);
  * - a redelivered message in a batch of a different make-up is looked up by stream sequence, and
- *   by identity (gateway, boot, seq, idx) if only part of it is there;
+ *   by identity (site, gateway, boot, seq, idx) if only part of it is there;
  * - a copy of an envelope in another message (a client resent it after a lost PUBACK; packs
  *   carry no per-envelope message id for JetStream to drop it by) is recognised in memory if this
  *   processor stored the original, and looked up in ClickHouse when it might have been stored
