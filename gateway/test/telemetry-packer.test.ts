@@ -131,15 +131,17 @@ describe("the gateway packs many MQTT messages into one JetStream message", () =
 describe("a pack whose PubAck is lost", () => {
   it("is published again under the same message id and stored once", async () => {
     const publisher = new JetStreamPublisher(nats, 300);
-    const packer = new TelemetryPacker({ publisher, instance: "gw-test", attempts: 6, isConnected: () => true });
+    const packer = new TelemetryPacker({ publisher, instance: "gw-test", attempts: 8, isConnected: () => true });
     try {
-      // The server stops reading for 1 s: the first publishes get no PubAck in time, and the
-      // server then takes all of them, the later ones as duplicates of the first.
+      // The server stops reading until the pack has gone out twice more without a PubAck; it then
+      // takes all three copies, the later ones as duplicates of the first. (Waiting for the retries
+      // rather than a fixed time: on a loaded machine a fixed second may not cover the deadline.)
       process.kill(server.pid, "SIGSTOP");
       const done = Promise.all(
         [0, 1, 2].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-1", seq))), false)),
       );
-      await new Promise((r) => setTimeout(r, 1_000));
+      for (const until = Date.now() + 20_000; packer.stats().retries < 2 && Date.now() < until; )
+        await new Promise((r) => setTimeout(r, 20));
       process.kill(server.pid, "SIGCONT");
       await done;
       const stats = packer.stats();
