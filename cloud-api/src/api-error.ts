@@ -1,9 +1,21 @@
 import { LifelineError } from "@lifeline/contracts";
 
-export type ApiErrorCode = "API_BAD_PARAMETER" | "API_NOT_FOUND" | "API_INTERNAL";
+export type ApiErrorCode =
+  | "API_BAD_PARAMETER"
+  | "API_QUERY_REFUSED"
+  | "API_QUERY_FAILED"
+  | "API_LIMIT_EXCEEDED"
+  | "API_NOT_FOUND"
+  | "API_INTERNAL";
 
 const STATUS: Record<ApiErrorCode, number> = {
   API_BAD_PARAMETER: 400,
+  /** SQL that is not one read-only SELECT. */
+  API_QUERY_REFUSED: 400,
+  /** SQL ClickHouse could not run (syntax, unknown table or column, bad parameter type). */
+  API_QUERY_FAILED: 400,
+  /** A query that ran over its time, memory or result-row limit. */
+  API_LIMIT_EXCEEDED: 422,
   API_NOT_FOUND: 404,
   API_INTERNAL: 500,
 };

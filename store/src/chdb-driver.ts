@@ -1,4 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { createReadStream, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Session } from "chdb";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { StoreError } from "./store-error.ts";
@@ -55,6 +58,56 @@ export class ChdbDriver implements ClickHouseDriver {
       return { rowsWritten: summary.rowsWritten };
     } catch (cause) {
       throw new StoreError("STORE_INSERT_FAILED", `insert into ${table} failed: ${message(cause)}`, cause);
+    }
+  }
+
+  /**
+   * A stream runs on a session of its own: chdb allows one active stream per session, and a
+   * second one started on it breaks the first. Other queries and inserts go on meanwhile.
+   * Parquet cannot be streamed chunk by chunk (each chunk would be a whole file with its own
+   * footer), so ClickHouse writes one file and the file is streamed, then deleted.
+   */
+  async *queryStream(
+    sql: string,
+    params: Record<string, unknown> | undefined,
+    format: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<Uint8Array> {
+    this.#open();
+    if (format === "Parquet") {
+      yield* this.#parquetFile(sql, params, signal);
+      return;
+    }
+    const session = new Session(this.path);
+    try {
+      const options = signal === undefined ? { format } : { format, signal };
+      const stream =
+        params === undefined ? session.queryStream(sql, options) : session.queryStreamBind(sql, params, options);
+      for await (const chunk of stream) yield chunk.raw();
+    } catch (cause) {
+      throw new StoreError("STORE_QUERY_FAILED", `query failed: ${message(cause)}`, cause);
+    } finally {
+      session.close();
+    }
+  }
+
+  async *#parquetFile(
+    sql: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<Uint8Array> {
+    // Our own name, never input: INTO OUTFILE takes only a literal.
+    const file = join(tmpdir(), `lifeline-export-${randomUUID()}.parquet`);
+    try {
+      await this.exec(
+        `SELECT * FROM (${sql}) INTO OUTFILE '${file}' TRUNCATE FORMAT Parquet
+         SETTINGS max_threads = 1, output_format_parquet_row_group_size = 100000`,
+        params,
+      );
+      signal?.throwIfAborted();
+      for await (const chunk of createReadStream(file, { signal })) yield chunk as Buffer;
+    } finally {
+      rmSync(file, { force: true });
     }
   }
 

@@ -24,5 +24,17 @@ export interface ClickHouseDriver {
     rows: Buffer,
     settings?: Record<string, string | number>,
   ): Promise<{ rowsWritten: number }>;
+  /**
+   * Streams a query's result as bytes in `format` (CSV, TabSeparated, JSONEachRow, Parquet, …)
+   * without holding it in memory: exports of millions of rows. The consumer's pace is the query's
+   * pace (the next chunk is read when the previous one was taken). A single statement only.
+   * Aborting `signal` stops the query.
+   */
+  queryStream(
+    sql: string,
+    params: Record<string, unknown> | undefined,
+    format: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
