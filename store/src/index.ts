@@ -1,17 +1,36 @@
+export {
+  type CatalogueQuery,
+  type CatalogueSeries,
+  type DeviceInfo,
+  listCatalogue,
+  putDevice,
+} from "./catalogue.ts";
 export { ChdbDriver } from "./chdb-driver.ts";
 export type { ClickHouseDriver } from "./clickhouse-driver.ts";
+export { createTable, createView, type DdlContext, localTable, onCluster, type TableDdl } from "./ddl-context.ts";
+export { FILL_MODES, type FillMode, fillGaps } from "./gap-fill.ts";
 export { MIGRATIONS, type Migration, migrate } from "./migrations.ts";
-export { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
 export {
   AGGREGATES,
   type Aggregate,
+  HOUR_MS,
+  MINUTE_MS,
+  planRollup,
+  type RollupPlan,
+  type SeriesSelector,
+} from "./rollup-plan.ts";
+export { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
+export {
   type BucketPoint,
+  querySeries,
   type RawPoint,
+  type Series,
   type SeriesQuery,
   type SeriesResult,
   seriesSql,
 } from "./series-query.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
+export { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
 export {
   envelopeRows,
   escapeTsv,
@@ -22,4 +41,5 @@ export {
   toJsonEachRow,
   toTabSeparated,
 } from "./telemetry-rows.ts";
-export { identityOf, TelemetryStore } from "./telemetry-store.ts";
+export { identityOf, type Retention, type StoreOptions, TelemetryStore } from "./telemetry-store.ts";
+export { queryTop, type TopEntry, type TopQuery } from "./top-query.ts";

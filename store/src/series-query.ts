@@ -1,20 +1,19 @@
-/** Aggregates a stepped series query can ask for. `last`/`first` take the value by source time. */
-export const AGGREGATES = ["avg", "min", "max", "sum", "count", "first", "last", "p50", "p95", "p99"] as const;
-export type Aggregate = (typeof AGGREGATES)[number];
+import type { ClickHouseDriver } from "./clickhouse-driver.ts";
+import { type FillMode, fillGaps } from "./gap-fill.ts";
+import { type Aggregate, aggregateSource, planRollup, type SeriesSelector, selectorWhere } from "./rollup-plan.ts";
 
-export interface SeriesQuery {
-  site?: string | undefined;
-  device: string;
-  metric: string;
-  /** Inclusive, milliseconds since the epoch. */
-  from: number;
-  /** Exclusive, milliseconds since the epoch. */
-  to: number;
-  /** Bucket width in milliseconds; undefined returns the raw readings. */
+export interface SeriesQuery extends SeriesSelector {
+  /** Bucket width in ms; undefined returns the raw readings. */
   stepMs?: number | undefined;
-  agg: Aggregate;
-  /** At most this many points; one more is read to tell whether the answer was cut. */
-  limit: number;
+  /** With a step: the aggregates of each bucket (at least one). */
+  aggs: readonly Aggregate[];
+  /** With a step: what empty buckets become (default none: left out). */
+  fill?: FillMode | undefined;
+  /**
+   * At most this many points over all series; one more is read to tell whether the answer was
+   * cut. Undefined (exports only): all of them.
+   */
+  limit?: number | undefined;
 }
 
 export interface RawPoint {
@@ -23,60 +22,96 @@ export interface RawPoint {
   quality: string;
 }
 
-export interface BucketPoint {
-  ts: number;
-  value: number;
-  count: number;
+/** A bucket: its start, the readings in it, and a field per aggregate asked for (null where filled). */
+export type BucketPoint = { ts: number; count: number } & Partial<Record<Aggregate, number | null>>;
+
+export interface Series {
+  site: string;
+  device: string;
+  metric: string;
+  unit: string;
+  points: RawPoint[] | BucketPoint[];
 }
 
 export interface SeriesResult {
-  unit: string;
-  points: RawPoint[] | BucketPoint[];
+  series: Series[];
+  /** Which table answered: raw `telemetry`, or the 1-minute / 1-hour rollup (with raw at the ends). */
+  source: string;
   truncated: boolean;
 }
 
-const AGGREGATE_SQL: Record<Aggregate, string> = {
-  avg: "avg(value)",
-  min: "min(value)",
-  max: "max(value)",
-  sum: "sum(value)",
-  count: "toFloat64(count())",
-  first: "argMin(value, ts)",
-  last: "argMax(value, ts)",
-  p50: "quantile(0.5)(value)",
-  p95: "quantile(0.95)(value)",
-  p99: "quantile(0.99)(value)",
-};
+type Row = { site: string; device: string; metric: string; unit: string; t: number | string } & Record<string, unknown>;
 
-const WHERE = `device = {device:String} AND metric = {metric:String}
-  AND ({site:String} = '' OR site = {site:String})
-  AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+/** Reads one or many series, raw or in buckets, each bucket from the cheapest exact source. */
+export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Promise<SeriesResult> {
+  const { sql, params, source } = seriesSql(q);
+  const rows = await driver.query<Row>(sql, params);
+  const truncated = q.limit !== undefined && rows.length > q.limit;
+  if (q.limit !== undefined && truncated) rows.length = q.limit;
+  const series = new Map<string, Series>();
+  for (const r of rows) {
+    const key = `${r.site}\u0000${r.device}\u0000${r.metric}`;
+    let s = series.get(key);
+    if (s === undefined) {
+      s = { site: r.site, device: r.device, metric: r.metric, unit: r.unit, points: [] };
+      series.set(key, s);
+    }
+    (s.points as object[]).push(q.stepMs === undefined ? rawPoint(r) : bucketPoint(r, q.aggs));
+  }
+  const out = [...series.values()];
+  if (q.stepMs !== undefined && (q.fill ?? "none") !== "none" && !truncated) {
+    for (const s of out) s.points = fillGaps(s.points as BucketPoint[], q, q.stepMs, q.fill ?? "none");
+  }
+  return { series: out, source, truncated };
+}
 
-/** Builds the SQL and its bound parameters; the aggregate comes from a closed list, never from input. */
-export function seriesSql(q: SeriesQuery): { sql: string; params: Record<string, unknown> } {
-  const params = {
-    device: q.device,
-    metric: q.metric,
-    site: q.site ?? "",
-    from: q.from,
-    to: q.to,
-    limit: q.limit + 1,
-    step: q.stepMs ?? 0,
-  };
+/** Builds the SQL and its bound parameters; aggregates come from a closed list, never from input. */
+export function seriesSql(q: SeriesQuery): { sql: string; params: Record<string, unknown>; source: string } {
   if (q.stepMs === undefined) {
+    const { where, params } = selectorWhere(q);
     return {
-      params,
-      // Output aliases must not shadow the \`ts\` column: ClickHouse resolves aliases in WHERE too.
-      sql: `SELECT toUnixTimestamp64Milli(ts) AS t, value, toString(quality) AS quality, unit
-        FROM telemetry WHERE ${WHERE}
-        ORDER BY ts LIMIT {limit:UInt32}`,
+      source: "telemetry",
+      params: { ...params, from: q.from, to: q.to, ...limitParam(q) },
+      // Output aliases must not shadow the `ts` column: ClickHouse resolves aliases in WHERE too.
+      sql: `SELECT site, device, metric, toUnixTimestamp64Milli(ts) AS t, value, toString(quality) AS quality, unit
+        FROM telemetry WHERE ${where}
+          AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+        ORDER BY site, device, metric, ts ${limitClause(q)}`,
     };
   }
+  const plan = planRollup(q, q.stepMs, q.aggs);
+  const src = aggregateSource(q, plan, q.aggs);
+  const aggs = q.aggs.map((a) => `, ${src.aggregate(a)} AS ${a}`).join("");
   return {
-    params,
-    sql: `SELECT intDiv(toUnixTimestamp64Milli(ts), {step:UInt64}) * {step:UInt64} AS t,
-        ${AGGREGATE_SQL[q.agg]} AS value, toUInt32(count()) AS count, any(unit) AS unit
-      FROM telemetry WHERE ${WHERE}
-      GROUP BY t ORDER BY t LIMIT {limit:UInt32}`,
+    source: plan.table,
+    params: { ...src.params, step: q.stepMs, ...limitParam(q) },
+    sql: `SELECT site, device, metric, ${src.bucketOf("{step:UInt64}")} AS t, toUInt64(${src.count}) AS n,
+        anyLast(unit) AS unit${aggs}
+      FROM ${src.from}
+      GROUP BY site, device, metric, t ORDER BY site, device, metric, t ${limitClause(q)}`,
   };
+}
+
+function limitParam(q: SeriesQuery): { limit?: number } {
+  return q.limit === undefined ? {} : { limit: q.limit + 1 };
+}
+
+function limitClause(q: SeriesQuery): string {
+  return q.limit === undefined ? "" : "LIMIT {limit:UInt64}";
+}
+
+function rawPoint(r: Row): RawPoint {
+  return { ts: Number(r.t), value: r.value as number, quality: (r.quality as string | undefined) ?? "good" };
+}
+
+function bucketPoint(r: Row, aggs: readonly Aggregate[]): BucketPoint {
+  const p: BucketPoint = { ts: Number(r.t), count: Number(r.n) };
+  for (const a of aggs) if (a !== "count") p[a] = finite(r[a]);
+  return p;
+}
+
+/** ClickHouse writes nan/inf as JSON null or strings; an aggregate over no values is null here. */
+function finite(v: unknown): number | null {
+  const n = typeof v === "number" ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
 }

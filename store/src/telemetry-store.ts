@@ -1,8 +1,12 @@
 import { MAX_SOURCE_TS } from "@lifeline/contracts";
+import { type CatalogueQuery, type CatalogueSeries, type DeviceInfo, listCatalogue, putDevice } from "./catalogue.ts";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
+import type { DdlContext } from "./ddl-context.ts";
 import { migrate } from "./migrations.ts";
+import { applyRetention, type Retention } from "./retention.ts";
 import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
-import { type BucketPoint, type RawPoint, type SeriesQuery, type SeriesResult, seriesSql } from "./series-query.ts";
+import { querySeries, type SeriesQuery, type SeriesResult } from "./series-query.ts";
+import { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
 import {
   type QuarantineRow,
   TELEMETRY_COLUMNS,
@@ -10,6 +14,16 @@ import {
   TelemetryTsv,
   toJsonEachRow,
 } from "./telemetry-rows.ts";
+import { queryTop, type TopEntry, type TopQuery } from "./top-query.ts";
+
+export type { Retention };
+
+export interface StoreOptions {
+  /** How long raw readings and rollups are kept (default: for ever). */
+  retention?: Retention | undefined;
+  /** A cluster to create the schema on (default: a single server). */
+  ddl?: DdlContext | undefined;
+}
 
 /**
  * Lifeline's telemetry in ClickHouse. Writes carry an insert deduplication token so that a
@@ -22,9 +36,10 @@ export class TelemetryStore {
     this.driver = driver;
   }
 
-  /** Opens the store and applies pending migrations. */
-  static async open(driver: ClickHouseDriver): Promise<TelemetryStore> {
-    await migrate(driver);
+  /** Opens the store, applies pending migrations and the configured retention. */
+  static async open(driver: ClickHouseDriver, options: StoreOptions = {}): Promise<TelemetryStore> {
+    await migrate(driver, undefined, options.ddl);
+    await applyRetention(driver, options.retention ?? {}, options.ddl);
     return new TelemetryStore(driver);
   }
 
@@ -33,14 +48,18 @@ export class TelemetryStore {
     return this.insertTelemetryTsv(TelemetryTsv.fromRows(rows), dedupToken);
   }
 
-  /** Inserts readings gathered as text (see {@link TelemetryTsv}), the stream processor's path. */
+  /**
+   * Inserts readings gathered as text (see {@link TelemetryTsv}), the stream processor's path.
+   * Returns the readings handed over — committed, or dropped as a batch already written. (ClickHouse's
+   * own count would include the rows the materialized views wrote into the rollups.)
+   */
   async insertTelemetryTsv(tsv: TelemetryTsv, dedupToken: string): Promise<number> {
     if (tsv.rows === 0) return 0;
-    const result = await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv.toBuffer(), {
+    await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv.toBuffer(), {
       insert_deduplicate: 1,
       insert_deduplication_token: dedupToken,
     });
-    return result.rowsWritten;
+    return tsv.rows;
   }
 
   insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {
@@ -117,18 +136,33 @@ export class TelemetryStore {
       );
   }
 
-  async series(q: SeriesQuery): Promise<SeriesResult> {
-    const { sql, params } = seriesSql(q);
-    type Row = { t: number | string; value: number; quality?: string; count?: number; unit: string };
-    const rows = await this.driver.query<Row>(sql, params);
-    const truncated = rows.length > q.limit;
-    if (truncated) rows.length = q.limit;
-    const unit = rows[0]?.unit ?? "";
-    const points =
-      q.stepMs === undefined
-        ? rows.map((r): RawPoint => ({ ts: Number(r.t), value: r.value, quality: r.quality ?? "good" }))
-        : rows.map((r): BucketPoint => ({ ts: Number(r.t), value: r.value, count: r.count ?? 0 }));
-    return { unit, points, truncated };
+  /** One or many series, raw or in buckets (the rollup is chosen from the step); see {@link querySeries}. */
+  series(q: SeriesQuery): Promise<SeriesResult> {
+    return querySeries(this.driver, q);
+  }
+
+  /** The N highest or lowest aggregates across series. */
+  top(q: TopQuery): Promise<TopEntry[]> {
+    return queryTop(this.driver, q);
+  }
+
+  /** Series with their devices' catalogue entries, unit, first and last time seen, latest value. */
+  catalogue(q: CatalogueQuery): Promise<CatalogueSeries[]> {
+    return listCatalogue(this.driver, q);
+  }
+
+  putDevice(d: DeviceInfo): Promise<void> {
+    return putDevice(this.driver, d);
+  }
+
+  /**
+   * An export streamed from ClickHouse: CSV with a header line, or one Parquet file. Memory stays
+   * flat whatever the size: the next chunk is read when the consumer took the last one.
+   */
+  async *export(q: ExportQuery, format: ExportFormat, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    const { sql, params, columns } = exportSql(q);
+    if (format === "csv") yield Buffer.from(`${columns.join(",")}\n`);
+    yield* this.driver.queryStream(sql, params, format === "csv" ? "CSV" : "Parquet", signal);
   }
 
   async close(): Promise<void> {

@@ -56,37 +56,33 @@ describe("TelemetryStore", () => {
     expect(await count()).toBe(4);
   });
 
+  const one = { devices: ["dust-01"], metrics: ["pm10"] };
+
   it("returns raw readings with their source timestamps, in order", async () => {
-    const result = await store.series({
-      device: "dust-01",
-      metric: "pm10",
-      from: T0,
-      to: T0 + 60_000,
-      agg: "avg",
-      limit: 10,
-    });
+    const result = await store.series({ ...one, from: T0, to: T0 + 60_000, aggs: [], limit: 10 });
     expect(result).toEqual({
-      unit: "mg/m3",
+      source: "telemetry",
       truncated: false,
-      points: [
-        { ts: T0, value: 0.1, quality: "good" },
-        { ts: T0 + 15_000, value: 0.2, quality: "good" },
-        { ts: T0 + 30_000, value: 0.3, quality: "good" },
-        { ts: T0 + 45_000, value: 0.4, quality: "good" },
+      series: [
+        {
+          site: "mine-7",
+          device: "dust-01",
+          metric: "pm10",
+          unit: "mg/m3",
+          points: [
+            { ts: T0, value: 0.1, quality: "good" },
+            { ts: T0 + 15_000, value: 0.2, quality: "good" },
+            { ts: T0 + 30_000, value: 0.3, quality: "good" },
+            { ts: T0 + 45_000, value: 0.4, quality: "good" },
+          ],
+        },
       ],
     });
   });
 
   it("says when the answer was cut at the limit", async () => {
-    const result = await store.series({
-      device: "dust-01",
-      metric: "pm10",
-      from: T0,
-      to: T0 + 60_000,
-      agg: "avg",
-      limit: 2,
-    });
-    expect(result.points.map((p) => p.ts)).toEqual([T0, T0 + 15_000]);
+    const result = await store.series({ ...one, from: T0, to: T0 + 60_000, aggs: [], limit: 2 });
+    expect(result.series[0]?.points.map((p) => p.ts)).toEqual([T0, T0 + 15_000]);
     expect(result.truncated).toBe(true);
   });
 
@@ -95,34 +91,34 @@ describe("TelemetryStore", () => {
     ["min", [0.1, 0.3]],
     ["max", [0.2, 0.4]],
     ["sum", [0.30000000000000004, 0.7]],
-    ["count", [2, 2]],
     ["first", [0.1, 0.3]],
     ["last", [0.2, 0.4]],
   ] as const)("aggregates 30 s buckets with %s", async (agg, values) => {
+    const result = await store.series({ ...one, from: T0, to: T0 + 60_000, stepMs: 30_000, aggs: [agg], limit: 10 });
+    expect(result.source).toBe("telemetry");
+    expect(result.series[0]?.points).toEqual([
+      { ts: T0, [agg]: values[0], count: 2 },
+      { ts: T0 + 30_000, [agg]: values[1], count: 2 },
+    ]);
+  });
+
+  it("counts readings per bucket with count", async () => {
     const result = await store.series({
-      device: "dust-01",
-      metric: "pm10",
+      ...one,
       from: T0,
       to: T0 + 60_000,
       stepMs: 30_000,
-      agg,
+      aggs: ["count"],
       limit: 10,
     });
-    expect(result.points).toEqual([
-      { ts: T0, value: values[0], count: 2 },
-      { ts: T0 + 30_000, value: values[1], count: 2 },
+    expect(result.series[0]?.points).toEqual([
+      { ts: T0, count: 2 },
+      { ts: T0 + 30_000, count: 2 },
     ]);
   });
 
   it("treats from as inclusive and to as exclusive", async () => {
-    const result = await store.series({
-      device: "dust-01",
-      metric: "pm10",
-      from: T0 + 15_000,
-      to: T0 + 45_000,
-      agg: "avg",
-      limit: 10,
-    });
-    expect(result.points.map((p) => p.ts)).toEqual([T0 + 15_000, T0 + 30_000]);
+    const result = await store.series({ ...one, from: T0 + 15_000, to: T0 + 45_000, aggs: [], limit: 10 });
+    expect(result.series[0]?.points.map((p) => p.ts)).toEqual([T0 + 15_000, T0 + 30_000]);
   });
 });

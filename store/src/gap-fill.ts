@@ -1,0 +1,53 @@
+import type { Aggregate } from "./rollup-plan.ts";
+import type { BucketPoint } from "./series-query.ts";
+
+/**
+ * What an empty bucket becomes: left out (`none`), a point with null aggregates (`null`), the
+ * previous bucket's values (`previous`), or values on the straight line between the buckets either
+ * side (`linear`). Filled points have count 0, so they can always be told from measured ones; no
+ * value is made up before the first or (linear) after the last measured bucket.
+ */
+export const FILL_MODES = ["none", "null", "previous", "linear"] as const;
+export type FillMode = (typeof FILL_MODES)[number];
+
+/** Every bucket of [from, to) on the step's grid, measured or filled. */
+export function fillGaps(
+  points: readonly BucketPoint[],
+  range: { from: number; to: number; aggs: readonly Aggregate[] },
+  stepMs: number,
+  mode: FillMode,
+): BucketPoint[] {
+  if (mode === "none") return [...points];
+  const aggs = range.aggs.filter((a) => a !== "count");
+  const out: BucketPoint[] = [];
+  let i = 0;
+  let previous: BucketPoint | undefined;
+  for (let ts = Math.floor(range.from / stepMs) * stepMs; ts < range.to; ts += stepMs) {
+    const measured = points[i];
+    if (measured !== undefined && measured.ts === ts) {
+      out.push(measured);
+      previous = measured;
+      i++;
+      continue;
+    }
+    const p: BucketPoint = { ts, count: 0 };
+    for (const a of aggs) p[a] = valueAt(a, ts, mode, previous, measured);
+    out.push(p);
+  }
+  return out;
+}
+
+function valueAt(
+  a: Aggregate,
+  ts: number,
+  mode: FillMode,
+  before: BucketPoint | undefined,
+  after: BucketPoint | undefined,
+): number | null {
+  const v0 = before?.[a];
+  if (mode === "null" || before === undefined || v0 === undefined || v0 === null) return null;
+  if (mode === "previous") return v0;
+  const v1 = after?.[a];
+  if (after === undefined || v1 === undefined || v1 === null) return null;
+  return v0 + ((v1 - v0) * (ts - before.ts)) / (after.ts - before.ts);
+}
