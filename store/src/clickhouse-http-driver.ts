@@ -173,25 +173,28 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
         clickhouse_settings: { ...STREAMING, default_format: format },
       });
       body = result.stream;
-      const header = result.response_headers[EXCEPTION_TAG_HEADER];
-      tag = typeof header === "string" ? header : undefined;
+      tag = exceptionTag(result.response_headers[EXCEPTION_TAG_HEADER]);
     } catch (cause) {
-      throw failure("STORE_QUERY_FAILED", "query failed", signal?.aborted ? signal.reason : cause);
+      if (signal?.aborted) throw failure("STORE_QUERY_FAILED", "query aborted", signal.reason);
+      throw failure("STORE_QUERY_FAILED", "query failed", cause);
     }
     const stop = () => body.destroy(signal?.reason);
     signal?.addEventListener("abort", stop, { once: true });
     const tail = new Tail();
     try {
-      for await (const chunk of body) {
-        tail.push(chunk as Buffer);
-        yield chunk as Buffer;
+      try {
+        for await (const chunk of body) {
+          tail.push(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+      } catch (cause) {
+        if (signal?.aborted) throw failure("STORE_QUERY_FAILED", "query aborted", signal.reason);
+        const late = tail.exception(tag);
+        throw failure("STORE_QUERY_FAILED", "query failed", late === undefined ? cause : new Error(late, { cause }));
       }
-      const late = tail.taggedException(tag);
-      if (late !== undefined) throw new Error(late);
-    } catch (cause) {
-      if (signal?.aborted) throw failure("STORE_QUERY_FAILED", "query aborted", signal.reason);
-      const late = tail.taggedException(tag) ?? tail.lastException();
-      throw failure("STORE_QUERY_FAILED", "query failed", late === undefined ? cause : new Error(late, { cause }));
+      // A server that ends the body normally after the tagged block still failed the query.
+      const late = tail.exception(tag, true);
+      if (late !== undefined) throw failure("STORE_QUERY_FAILED", "query failed", new Error(late));
     } finally {
       signal?.removeEventListener("abort", stop);
       if (!body.readableEnded) body.destroy();
@@ -244,6 +247,11 @@ function parseTarget(options: ClickHouseHttpOptions): Target {
   };
 }
 
+/** The tag is put into a pattern, so only the plain tags the server makes are taken. */
+function exceptionTag(header: string | string[] | undefined): string | undefined {
+  return typeof header === "string" && /^[A-Za-z0-9]{1,64}$/.test(header) ? header : undefined;
+}
+
 function checkIdentifiers(table: string, columns: readonly string[]): string[] {
   for (const name of [table, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new Error(`${JSON.stringify(name)} is not a plain table or column name`);
@@ -281,29 +289,25 @@ class Tail {
     }
   }
 
-  /** From 25.11: `__exception__\r\n<tag>\r\n<message>\n<length> <tag>\r\n__exception__\r\n` (ClickHouse#88818). */
-  taggedException(tag: string | undefined): string | undefined {
-    if (tag === undefined) return undefined;
+  /**
+   * From 25.11 the server writes `__exception__\r\n<tag>\r\n<message>\n<length> <tag>\r\n__exception__`
+   * and then breaks the connection (ClickHouse#88818). From 24.11 it breaks the connection after
+   * the plain message (ClickHouse#68800); that text is trusted only when the body did break.
+   */
+  exception(tag: string | undefined, taggedOnly = false): string | undefined {
     const text = Buffer.concat(this.#chunks).toString("utf8");
-    const end = text.lastIndexOf(`${tag}\r\n__exception__`);
-    if (end === -1) return undefined;
-    const start = text.lastIndexOf(`__exception__\r\n${tag}\r\n`, end);
-    if (start === -1) return undefined;
-    const block = text.slice(start + `__exception__\r\n${tag}\r\n`.length, end);
-    return block.replace(/\n\d+ $/, "").trim();
-  }
-
-  /** Before 25.11 the message is simply the last text written before the connection broke. */
-  lastException(): string | undefined {
-    const text = Buffer.concat(this.#chunks).toString("utf8");
-    const found = [...text.matchAll(/Code: \d+\. DB::Exception: [^\n]*/g)].at(-1);
-    return found?.[0].trim();
+    if (tag !== undefined) {
+      const block = new RegExp(`__exception__\\r?\\n?${tag}\\r?\\n([\\s\\S]*?)\\n?\\d+ ${tag}\\r?\\n?__exception__`, "g");
+      const found = [...text.matchAll(block)].at(-1);
+      if (found !== undefined) return found[1]?.trim();
+    }
+    if (taggedOnly) return undefined;
+    return [...text.matchAll(/Code: \d+\. DB::Exception: [^\n]*/g)].at(-1)?.[0].trim();
   }
 }
 
 /** Puts ClickHouse's `Code: NNN. DB::Exception: … (TYPE)` back in front, as chdb reports it. */
 function failure(code: "STORE_QUERY_FAILED" | "STORE_INSERT_FAILED", what: string, cause: unknown): StoreError {
-  if (cause instanceof StoreError) return cause;
   const text =
     cause instanceof ClickHouseError
       ? `Code: ${cause.code}. DB::Exception: ${cause.message.trim()} (${cause.type})`

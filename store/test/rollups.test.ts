@@ -18,7 +18,7 @@ const SERIES = [
 ];
 /** Every 10 s for 3 h; reading 500 of d2 is bad (not a measurement: no aggregate counts it). */
 const N = 1080;
-const valueOf = (k: number, i: number) => (i % 37) + k * 100 + i / 1000;
+const reading = (k: number, i: number) => (i % 37) + k * 100 + i / 1000;
 const rows: TelemetryRow[] = SERIES.flatMap((s) =>
   Array.from({ length: N }, (_, i) => ({
     site: s.site,
@@ -26,7 +26,7 @@ const rows: TelemetryRow[] = SERIES.flatMap((s) =>
     device: s.device,
     metric: s.metric,
     ts: T0 + i * 10_000,
-    value: valueOf(s.k, i),
+    value: reading(s.k, i),
     unit: "mg/m3",
     quality: s.device === "d2" && i === 500 ? ("bad" as const) : ("good" as const),
     boot_id: "b",
@@ -171,7 +171,7 @@ describe("rollups", () => {
     };
     const max = rows.filter((r) => r.metric === "tsp").reduce((m, r) => Math.max(m, r.value), 0);
     const values = async (fill: "none" | "null" | "previous" | "linear") =>
-      ((await store.series({ ...q, aggs: ["max"], fill })).series[0]?.points as BucketPoint[]).map((p) => [
+      (((await store.series({ ...q, aggs: ["max"], fill })).series[0]?.points ?? []) as BucketPoint[]).map((p) => [
         p.ts - T0,
         p.count,
         p.max,
@@ -252,7 +252,7 @@ describe("rollups", () => {
       kind: "",
       firstTs: T0,
       lastTs: T0 + (N - 1) * 10_000,
-      lastValue: valueOf(3, N - 1),
+      lastValue: reading(3, N - 1),
       samples: N,
     });
     const found = await store.catalogue({ q: "north PM10", limit: 100 });
@@ -269,9 +269,9 @@ describe("rollups", () => {
     expect(csv).toBe(
       [
         "site,device,metric,ts,value,unit,quality",
-        `"s1","d2","pm10","2026-01-05 01:23:10.000",${valueOf(2, 499)},"mg/m3","good"`,
-        `"s1","d2","pm10","2026-01-05 01:23:20.000",${valueOf(2, 500)},"mg/m3","bad"`,
-        `"s1","d2","pm10","2026-01-05 01:23:30.000",${valueOf(2, 501)},"mg/m3","good"`,
+        `"s1","d2","pm10","2026-01-05 01:23:10.000",${reading(2, 499)},"mg/m3","good"`,
+        `"s1","d2","pm10","2026-01-05 01:23:20.000",${reading(2, 500)},"mg/m3","bad"`,
+        `"s1","d2","pm10","2026-01-05 01:23:30.000",${reading(2, 501)},"mg/m3","good"`,
         "",
       ].join("\n"),
     );
@@ -316,7 +316,7 @@ describe("rollups", () => {
       fill: "linear",
       limit: 100,
     });
-    expect((r.series[0]?.points as BucketPoint[]).map((p) => p.avg)).toEqual([10, 20, 30, 40, null]);
+    expect(((r.series[0]?.points ?? []) as BucketPoint[]).map((p) => p.avg)).toEqual([10, 20, 30, 40, null]);
   });
 });
 
