@@ -2,8 +2,64 @@ import { type Logger, silentLogger } from "@lifeline/contracts";
 import type { TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import { ApiError } from "./api-error.ts";
-import { gapsRoute } from "./gaps-route.ts";
-import { seriesRoute } from "./series-route.ts";
+import { catalogueParamsSchema, catalogueRoute, deviceBodySchema, latestParamsSchema } from "./catalogue-route.ts";
+import { exportParamsSchema, exportRoute } from "./export-route.ts";
+import { gapsParamsSchema, gapsRoute } from "./gaps-route.ts";
+import { openApiDocument, type RouteDoc } from "./openapi.ts";
+import { seriesParamsSchema, seriesRoute } from "./series-route.ts";
+import { topParamsSchema, topRoute } from "./top-route.ts";
+
+/** Every route of the API as the OpenAPI document describes it. */
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  { method: "get", path: "/healthz", summary: "Liveness" },
+  { method: "get", path: "/v1/status", summary: "Pipeline counters of the process that hosts the API" },
+  {
+    method: "get",
+    path: "/v1/series",
+    summary: "Readings of one or many series, raw or in buckets with aggregates and gap filling",
+    description:
+      "The 1-minute or 1-hour rollup answers when the step is a multiple of it (`source`), with raw readings for ends of the range that do not cover a whole bucket: the same answer as from raw readings.",
+    query: seriesParamsSchema,
+  },
+  {
+    method: "get",
+    path: "/v1/latest",
+    summary: "The latest value of every series of a site",
+    query: latestParamsSchema,
+  },
+  {
+    method: "get",
+    path: "/v1/top",
+    summary: "The N highest or lowest aggregates across series (per bucket with a step, per series without)",
+    query: topParamsSchema,
+  },
+  {
+    method: "get",
+    path: "/v1/catalogue",
+    summary: "Series and devices: listing and search",
+    query: catalogueParamsSchema,
+  },
+  {
+    method: "put",
+    path: "/v1/catalogue/devices/:site/:device",
+    summary: "Set a device's catalogue entry (kind, name, location)",
+    pathParams: { site: "The site", device: "The device" },
+    body: deviceBodySchema,
+  },
+  {
+    method: "get",
+    path: "/v1/export",
+    summary: "Raw readings or buckets as CSV or Parquet, streamed",
+    query: exportParamsSchema,
+    produces: ["text/csv", "application/vnd.apache.parquet"],
+  },
+  {
+    method: "get",
+    path: "/v1/ingest/gaps",
+    summary: "Envelopes lost at the source, per (site, gateway, boot)",
+    query: gapsParamsSchema,
+  },
+];
 
 export interface ApiOptions {
   store: TelemetryStore;
@@ -32,6 +88,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/v1/status", async () => ({ ok: true, ...(options.status?.() ?? {}) }));
   await app.register(seriesRoute(options.store, options.now ?? Date.now));
+  await app.register(topRoute(options.store));
+  await app.register(catalogueRoute(options.store));
+  await app.register(exportRoute(options.store));
   await app.register(gapsRoute(options.store));
+  const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" });
+  app.get("/openapi.json", async () => document);
   return app;
 }

@@ -29,3 +29,11 @@ export function checkFromBeforeTo(
     ctx.addIssue({ code: "custom", path: ["from"], message: "expected from to be before to" });
   }
 }
+
+/** `a,b,c`: a comma-separated list of up to `max` distinct items, each checked by `item`. */
+export function listParam<T extends z.ZodType<unknown, string>>(item: T, max: number) {
+  return z
+    .string()
+    .transform((text) => [...new Set(text.split(","))])
+    .pipe(z.array(item).min(1).max(max, `expected at most ${max} items`));
+}

@@ -1,40 +1,58 @@
 import { idSchema, metricSchema } from "@lifeline/contracts";
-import { AGGREGATES, type TelemetryStore } from "@lifeline/store";
+import { AGGREGATES, FILL_MODES, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
-import { checkFromBeforeTo, limitParam, parseQuery } from "./parse-query.ts";
+import { checkFromBeforeTo, limitParam, listParam, parseQuery } from "./parse-query.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
 /** More points than this in one answer would be a download, not a chart: use the export. */
 export const MAX_POINTS = 100_000;
+export const MAX_SERIES_ITEMS = 500;
 const DEFAULT_RANGE_MS = 3_600_000;
 
 export const seriesParamsSchema = z
   .strictObject({
-    site: idSchema.optional(),
-    device: idSchema,
-    metric: metricSchema,
-    from: instantParam.optional(),
-    to: instantParam.optional(),
-    step: durationParam.optional(),
-    agg: z.enum(["raw", ...AGGREGATES]).optional(),
-    limit: limitParam(MAX_POINTS).optional(),
+    site: idSchema.optional().describe("Only this site; with no device, all its devices"),
+    device: listParam(idSchema, MAX_SERIES_ITEMS).optional().describe("Devices, comma-separated"),
+    metric: listParam(metricSchema, MAX_SERIES_ITEMS).optional().describe("Metrics, comma-separated (default: all)"),
+    from: instantParam.optional().describe("Start, inclusive: epoch ms or ISO 8601 (default: an hour before to)"),
+    to: instantParam.optional().describe("End, exclusive: epoch ms or ISO 8601 (default: now)"),
+    step: durationParam.optional().describe("Bucket width such as 1m, 1h; without it the raw readings"),
+    agg: listParam(z.enum(["raw", ...AGGREGATES]), AGGREGATES.length)
+      .optional()
+      .describe("Aggregates per bucket, comma-separated (default avg with a step, raw without)"),
+    fill: z.enum(FILL_MODES).optional().describe("What empty buckets become (default none)"),
+    limit: limitParam(MAX_POINTS).optional().describe(`At most this many points in all (default ${MAX_POINTS})`),
   })
   .superRefine((p, ctx) => {
     checkFromBeforeTo(p, ctx);
-    if (p.agg !== undefined && p.agg !== "raw" && p.step === undefined) {
-      ctx.addIssue({ code: "custom", path: ["step"], message: `agg=${p.agg} needs a step, such as step=1m` });
+    if (p.site === undefined && p.device === undefined) {
+      ctx.addIssue({ code: "custom", path: ["device"], message: "expected a device, or a site for all its devices" });
     }
-    if (p.agg === "raw" && p.step !== undefined) {
+    const raw = p.agg?.includes("raw") ?? p.step === undefined;
+    if (raw && p.agg !== undefined && p.agg.length > 1) {
+      ctx.addIssue({ code: "custom", path: ["agg"], message: "agg=raw returns readings as stored and goes alone" });
+    } else if (raw && p.step !== undefined) {
       ctx.addIssue({ code: "custom", path: ["agg"], message: "agg=raw returns readings as stored and takes no step" });
+    } else if (!raw && p.step === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["step"],
+        message: `agg=${p.agg?.join(",")} needs a step, such as step=1m`,
+      });
+    }
+    if (p.fill !== undefined && p.fill !== "none" && p.step === undefined) {
+      ctx.addIssue({ code: "custom", path: ["fill"], message: "fill needs a step, such as step=1m" });
     }
   });
 
 /**
- * `GET /v1/series?device=&metric=&from=&to=&step=&agg=`: the readings of one metric of one
- * device in [from, to), raw (no step) or aggregated into buckets of `step` (default agg: avg).
- * Time stamps are the readings' source times, in epoch milliseconds.
+ * `GET /v1/series?site=&device=&metric=&from=&to=&step=&agg=&fill=`: the readings of one or many
+ * series in [from, to), raw (no step) or in buckets of `step` with one field per aggregate. The
+ * 1-minute or 1-hour rollup answers when the step is a multiple of it (`source` says which), with
+ * raw readings for the ends of the range that do not cover a whole rollup bucket: the same answer
+ * as from raw readings, for any range. Times are source times in epoch milliseconds.
  */
 export function seriesRoute(store: TelemetryStore, now: () => number) {
   return async (app: FastifyInstance) => {
@@ -43,28 +61,25 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       const to = p.to ?? now();
       const from = p.from ?? to - DEFAULT_RANGE_MS;
       if (from >= to) throw new ApiError("API_BAD_PARAMETER", "from: expected from to be before to", "from");
-      const agg = p.agg === undefined || p.agg === "raw" ? (p.step === undefined ? "raw" : "avg") : p.agg;
+      const aggs = p.step === undefined ? [] : ((p.agg ?? ["avg"]) as (typeof AGGREGATES)[number][]);
       const result = await store.series({
         site: p.site,
-        device: p.device,
-        metric: p.metric,
+        devices: p.device,
+        metrics: p.metric,
         from,
         to,
         stepMs: p.step,
-        agg: agg === "raw" ? "avg" : agg,
+        aggs,
+        fill: p.fill,
         limit: p.limit ?? MAX_POINTS,
       });
       return {
-        site: p.site ?? null,
-        device: p.device,
-        metric: p.metric,
-        unit: result.unit,
         from,
         to,
         step: p.step ?? null,
-        agg,
-        truncated: result.truncated,
-        points: result.points,
+        agg: p.step === undefined ? ["raw"] : aggs,
+        fill: p.fill ?? "none",
+        ...result,
       };
     });
   };

@@ -43,55 +43,61 @@ const get = async (query: string) => {
 };
 
 describe("GET /v1/series", () => {
+  const series = (points: object[]) => [{ site: "mine-7", device: "dust-01", metric: "pm10", unit: "mg/m3", points }];
+
   it("returns raw readings in [from, to) with source timestamps", async () => {
     const { status, body } = await get(`device=dust-01&metric=pm10&from=${T0}&to=${T0 + 60_000}`);
     expect(status).toBe(200);
     expect(body).toEqual({
-      site: null,
-      device: "dust-01",
-      metric: "pm10",
-      unit: "mg/m3",
       from: T0,
       to: T0 + 60_000,
       step: null,
-      agg: "raw",
+      agg: ["raw"],
+      fill: "none",
+      source: "telemetry",
       truncated: false,
-      points: [
+      series: series([
         { ts: T0, value: 0.5, quality: "good" },
         { ts: T0 + 20_000, value: 1.5, quality: "good" },
         { ts: T0 + 40_000, value: 2.5, quality: "good" },
-      ],
+      ]),
     });
   });
 
-  it("aggregates by step, with ISO 8601 times, defaulting to avg", async () => {
+  it("aggregates by step from the minute rollup, with ISO 8601 times, defaulting to avg", async () => {
     const { status, body } = await get(
       "device=dust-01&metric=pm10&from=2026-01-05T08:00:00Z&to=2026-01-05T08:02:00Z&step=1m",
     );
     expect(status).toBe(200);
-    expect(body.agg).toBe("avg");
+    expect(body.agg).toEqual(["avg"]);
     expect(body.step).toBe(60_000);
-    expect(body.points).toEqual([
-      { ts: T0, value: 1.5, count: 3 },
-      { ts: T0 + 60_000, value: 4.5, count: 3 },
-    ]);
+    expect(body.source).toBe("telemetry_1m");
+    expect(body.series).toEqual(
+      series([
+        { ts: T0, avg: 1.5, count: 3 },
+        { ts: T0 + 60_000, avg: 4.5, count: 3 },
+      ]),
+    );
   });
 
-  it("takes p95 and max", async () => {
-    const max = await get(`device=dust-01&metric=pm10&from=${T0}&to=${T0 + 120_000}&step=2m&agg=max`);
-    expect(max.body.points).toEqual([{ ts: T0, value: 5.5, count: 6 }]);
-    const p95 = await get(`device=dust-01&metric=pm10&from=${T0}&to=${T0 + 120_000}&step=2m&agg=p95`);
-    expect(p95.body.points[0].value).toBeCloseTo(5.25, 10);
+  it("takes several aggregates at once, and fills empty buckets", async () => {
+    const { body } = await get(
+      `site=mine-7&metric=pm10&from=${T0}&to=${T0 + 240_000}&step=2m&agg=max,p95,count&fill=previous`,
+    );
+    expect(body.source).toBe("telemetry");
+    expect(body.series[0].points[0]).toMatchObject({ ts: T0, max: 5.5, count: 6 });
+    expect(body.series[0].points[0].p95).toBeCloseTo(5.25, 10);
+    expect(body.series[0].points[1]).toMatchObject({ ts: T0 + 120_000, max: 5.5, count: 0 });
   });
 
   it("defaults to the last hour before now", async () => {
     const { body } = await get("device=dust-01&metric=pm10");
     expect([body.from, body.to]).toEqual([NOW - 3_600_000, NOW]);
-    expect(body.points.length).toBe(6);
+    expect(body.series[0].points.length).toBe(6);
   });
 
   it.each([
-    ["metric=pm10", "device", "device: Invalid input: expected string, received undefined"],
+    ["metric=pm10", "device", "device: expected a device, or a site for all its devices"],
     ["device=dust.01&metric=pm10", "device", "device: expected 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"],
     [
       "device=dust-01&metric=pm10&from=yesterday",
@@ -110,6 +116,13 @@ describe("GET /v1/series", () => {
       'agg: Invalid option: expected one of "raw"|"avg"|"min"|"max"|"sum"|"count"|"first"|"last"|"p50"|"p95"|"p99"',
     ],
     ["device=dust-01&metric=pm10&agg=max", "step", "step: agg=max needs a step, such as step=1m"],
+    ["device=dust-01&metric=pm10&agg=raw,max&step=1m", "agg", "agg: agg=raw returns readings as stored and goes alone"],
+    ["device=dust-01&metric=pm10&fill=linear", "fill", "fill: fill needs a step, such as step=1m"],
+    [
+      "device=dust-01&metric=pm10&step=1m&fill=zero",
+      "fill",
+      'fill: Invalid option: expected one of "none"|"null"|"previous"|"linear"',
+    ],
     ["device=dust-01&metric=pm10&limit=0", "limit", "limit: Too small: expected number to be >=1"],
     ["device=dust-01&metric=pm10&colour=red", "colour", 'colour: Unrecognized key: "colour"'],
   ])("answers 400 naming the parameter for %s", async (query, parameter, message) => {

@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChdbDriver, type TelemetryRow, TelemetryStore } from "@lifeline/store";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApi, ROUTE_DOCS } from "../src/api-server.ts";
+
+const T0 = Date.UTC(2026, 2, 1, 0, 0, 0);
+const H = 3_600_000;
+const dir = mkdtempSync(join(tmpdir(), "lifeline-query-api-"));
+let store: TelemetryStore;
+let app: FastifyInstance;
+
+/** Three dust monitors at two sites, a PM10 reading a minute for 3 hours; d-2 peaks in hour 1. */
+const value = (d: number, i: number) => (d === 2 && i >= 60 && i < 120 ? 500 + i : d * 10 + (i % 7));
+const rows: TelemetryRow[] = [1, 2, 3].flatMap((d) =>
+  Array.from({ length: 180 }, (_, i) => ({
+    site: d === 3 ? "mine-9" : "mine-7",
+    gateway: "gw-01",
+    device: `d-${d}`,
+    metric: "pm10",
+    ts: T0 + i * 60_000,
+    value: value(d, i),
+    unit: "ug/m3",
+    quality: "good" as const,
+    boot_id: "b",
+    seq: i,
+    idx: 0,
+    stream_seq: d * 1000 + i,
+  })),
+);
+
+beforeAll(async () => {
+  store = await TelemetryStore.open(new ChdbDriver(dir));
+  await store.insertTelemetry(rows, "seed");
+  app = await buildApi({ store, now: () => T0 + 3 * H });
+});
+afterAll(async () => {
+  await app.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const get = async (url: string) => {
+  const res = await app.inject({ method: "GET", url });
+  return { status: res.statusCode, body: res.json() };
+};
+
+describe("query API", () => {
+  it("ranks the highest hourly averages across sites", async () => {
+    const hourAvg = (h: number) => [...Array(60)].reduce((a, _, i) => a + value(3, h * 60 + i), 0) / 60;
+    const best = [0, 1, 2].map((hour) => ({ hour, avg: hourAvg(hour) })).sort((a, b) => b.avg - a.avg)[0] ?? {
+      hour: 0,
+      avg: 0,
+    };
+    const { status, body } = await get(`/v1/top?metric=pm10&from=${T0}&to=${T0 + 3 * H}&step=1h&agg=avg&n=2`);
+    expect(status).toBe(200);
+    expect(body.entries).toEqual([
+      { site: "mine-7", device: "d-2", metric: "pm10", unit: "ug/m3", ts: T0 + H, value: 589.5, count: 60 },
+      {
+        site: "mine-9",
+        device: "d-3",
+        metric: "pm10",
+        unit: "ug/m3",
+        ts: T0 + best.hour * H,
+        value: best.avg,
+        count: 60,
+      },
+    ]);
+  });
+
+  it("ranks whole series over the range without a step", async () => {
+    const { body } = await get(`/v1/top?metric=pm10&from=${T0}&to=${T0 + 3 * H}&agg=max&n=3`);
+    expect(body.entries.map((e: { device: string; value: number; ts: null }) => [e.device, e.value, e.ts])).toEqual([
+      ["d-2", 619, null],
+      ["d-3", 36, null],
+      ["d-1", 16, null],
+    ]);
+  });
+
+  it("gives the latest values of a site", async () => {
+    const { body } = await get("/v1/latest?site=mine-7");
+    expect(body).toEqual({
+      site: "mine-7",
+      values: [
+        { device: "d-1", metric: "pm10", unit: "ug/m3", ts: T0 + 179 * 60_000, value: value(1, 179) },
+        { device: "d-2", metric: "pm10", unit: "ug/m3", ts: T0 + 179 * 60_000, value: value(2, 179) },
+      ],
+    });
+  });
+
+  it("keeps devices' catalogue entries and finds series by their words", async () => {
+    const put = await app.inject({
+      method: "PUT",
+      url: "/v1/catalogue/devices/mine-9/d-3",
+      payload: { kind: "dust-monitor", name: "Crusher", location: "crusher house, east wall" },
+    });
+    expect(put.statusCode).toBe(200);
+    const { body } = await get("/v1/catalogue?q=crusher%20east");
+    expect(body).toEqual({
+      truncated: false,
+      series: [
+        {
+          site: "mine-9",
+          device: "d-3",
+          metric: "pm10",
+          gateway: "gw-01",
+          unit: "ug/m3",
+          kind: "dust-monitor",
+          name: "Crusher",
+          location: "crusher house, east wall",
+          latitude: null,
+          longitude: null,
+          firstTs: T0,
+          lastTs: T0 + 179 * 60_000,
+          lastValue: value(3, 179),
+          samples: 180,
+        },
+      ],
+    });
+    const bad = await app.inject({
+      method: "PUT",
+      url: "/v1/catalogue/devices/mine-9/d-3",
+      payload: { kind: "x", latitude: 91 },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: "API_BAD_PARAMETER", parameter: "latitude" });
+  });
+
+  it("exports raw readings as CSV and hourly buckets as Parquet", async () => {
+    const csv = await app.inject({
+      method: "GET",
+      url: `/v1/export?device=d-1&metric=pm10&from=${T0}&to=${T0 + 180_000}`,
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    expect(csv.headers["content-disposition"]).toBe('attachment; filename="lifeline-d-1-2026-03-01T000000000Z.csv"');
+    expect(csv.body).toBe(
+      [
+        "site,device,metric,ts,value,unit,quality",
+        '"mine-7","d-1","pm10","2026-03-01 00:00:00.000",10,"ug/m3","good"',
+        '"mine-7","d-1","pm10","2026-03-01 00:01:00.000",11,"ug/m3","good"',
+        '"mine-7","d-1","pm10","2026-03-01 00:02:00.000",12,"ug/m3","good"',
+        "",
+      ].join("\n"),
+    );
+    const parquet = await app.inject({
+      method: "GET",
+      url: `/v1/export?format=parquet&site=mine-7&from=${T0}&to=${T0 + 3 * H}&step=1h&agg=max`,
+    });
+    expect(parquet.headers["content-type"]).toBe("application/vnd.apache.parquet");
+    const file = join(dir, "hours.parquet");
+    writeFileSync(file, parquet.rawPayload);
+    expect(
+      await store.driver.query(`SELECT device, toString(ts) AS ts, count, max FROM file('${file}', Parquet)`),
+    ).toEqual([
+      { device: "d-1", ts: "2026-03-01 00:00:00.000", count: 60, max: 16 },
+      { device: "d-1", ts: "2026-03-01 01:00:00.000", count: 60, max: 16 },
+      { device: "d-1", ts: "2026-03-01 02:00:00.000", count: 60, max: 16 },
+      { device: "d-2", ts: "2026-03-01 00:00:00.000", count: 60, max: 26 },
+      { device: "d-2", ts: "2026-03-01 01:00:00.000", count: 60, max: 619 },
+      { device: "d-2", ts: "2026-03-01 02:00:00.000", count: 60, max: 26 },
+    ]);
+  });
+
+  it.each([
+    ["/v1/top?from=1&to=2", "metric"],
+    [`/v1/top?metric=pm10&from=${T0}&to=${T0 + H}&n=0`, "n"],
+    ["/v1/latest", "site"],
+    ["/v1/catalogue?limit=x", "limit"],
+    [`/v1/export?device=d-1&from=${T0}&to=${T0 + H}&format=xlsx`, "format"],
+    [`/v1/export?device=d-1&from=${T0}&to=${T0 + H}&agg=avg`, "step"],
+    [`/v1/export?from=${T0}&to=${T0 + H}`, "device"],
+  ])("answers 400 naming the parameter: %s", async (url, parameter) => {
+    const { status, body } = await get(url);
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: "API_BAD_PARAMETER", parameter });
+  });
+
+  it("serves an OpenAPI document of every route with its parameters", async () => {
+    const { status, body } = await get("/openapi.json");
+    expect(status).toBe(200);
+    expect(body.openapi).toBe("3.1.0");
+    const operations = Object.entries(body.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
+    expect(operations.sort()).toEqual(ROUTE_DOCS.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`).sort());
+    const series = body.paths["/v1/series"].get.parameters;
+    expect(series.map((p: { name: string }) => p.name)).toEqual([
+      "site",
+      "device",
+      "metric",
+      "from",
+      "to",
+      "step",
+      "agg",
+      "fill",
+      "limit",
+    ]);
+    expect(series.find((p: { name: string }) => p.name === "fill").schema).toEqual({
+      type: "string",
+      enum: ["none", "null", "previous", "linear"],
+    });
+    expect(body.paths["/v1/top"].get.parameters.find((p: { name: string }) => p.name === "metric").required).toBe(true);
+    expect(
+      body.paths["/v1/catalogue/devices/{site}/{device}"].put.requestBody.content["application/json"].schema.required,
+    ).toEqual(["kind"]);
+  });
+});
