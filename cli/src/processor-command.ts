@@ -1,18 +1,20 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildApi } from "@lifeline/cloud-api";
-import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import { startStreamProcessor } from "@lifeline/stream-processor";
 import { connectNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
+import { openStore, STORE_OPTIONS, STORE_USAGE } from "./store-options.ts";
 import { untilSignal } from "./until-signal.ts";
 
-export const PROCESSOR_USAGE = `lifeline processor --nats URL[,URL…] [--data DIR] [--api-port N] [--batch 5000]
+export const PROCESSOR_USAGE = `lifeline processor --nats URL[,URL…] [--data DIR] [--api-port N] [--batch 5000] [store options]
 
   Runs the stream processor alone: durable JetStream consumers write telemetry into embedded
   ClickHouse under --data (default ./.lifeline/clickhouse) and acknowledge only what it committed.
   --api-port also serves the HTTP API from the same process (chdb allows one process per folder).
-  Prints "ready" once consuming. SIGTERM or Ctrl-C stops after storing what it received.`;
+  Prints "ready" once consuming. SIGTERM or Ctrl-C stops after storing what it received.
+
+${STORE_USAGE}`;
 
 export async function processorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,6 +26,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
       host: { type: "string", default: "127.0.0.1" },
       batch: { type: "string", default: "5000" },
       linger: { type: "string", default: "250" },
+      ...STORE_OPTIONS,
     },
     strict: true,
   });
@@ -33,7 +36,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
   }
   const log = consoleLogger("stream-processor");
   const nats = await connectNats(values.nats.split(","), "lifeline-stream-processor");
-  const store = await TelemetryStore.open(new ChdbDriver(resolve(values.data)));
+  const store = await openStore(values, resolve(values.data));
   const processor = await startStreamProcessor({
     nats,
     store,

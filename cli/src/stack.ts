@@ -3,16 +3,19 @@ import { buildApi } from "@lifeline/cloud-api";
 import type { Logger } from "@lifeline/contracts";
 import { type EdgeAgent, startEdgeAgent } from "@lifeline/edge-agent";
 import { ensureStreams, type Gateway, type NatsServerProcess, startGateway, startNatsServer } from "@lifeline/gateway";
-import { ChdbDriver, TelemetryStore } from "@lifeline/store";
+import type { TelemetryStore } from "@lifeline/store";
 import { type StreamProcessor, startStreamProcessor } from "@lifeline/stream-processor";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { FastifyInstance } from "fastify";
 import { type DemoSite, startDemoSite } from "./demo-site.ts";
+import { openStore, type StoreValues } from "./store-options.ts";
 
 export interface StackOptions {
   /** NATS JetStream and ClickHouse data live below this folder. */
   dataDir: string;
+  /** Store options (server, cluster, retention) as the command line gave them. */
+  store?: StoreValues;
   host?: string;
   /** 0 picks free ports (tests). */
   natsPort?: number;
@@ -74,7 +77,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => nats.drain());
     await ensureStreams(await jetstreamManager(nats));
 
-    const store = await TelemetryStore.open(new ChdbDriver(join(options.dataDir, "clickhouse")));
+    const store = await openStore(options.store ?? {}, join(options.dataDir, "clickhouse"));
     cleanups.push(() => store.close());
 
     const processor = await startStreamProcessor({

@@ -4,6 +4,7 @@ import { LifelineError } from "@lifeline/contracts";
 import { consoleLogger } from "./console-logger.ts";
 import { isPortFree } from "./free-port.ts";
 import { startStack } from "./stack.ts";
+import { STORE_OPTIONS, STORE_USAGE } from "./store-options.ts";
 
 export const UP_USAGE = `lifeline up [--demo] [--data DIR] [--host H] [--api-port N] [--mqtt-port N] [--nats-port N]
 
@@ -14,7 +15,8 @@ stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drain
   --data DIR     where NATS and ClickHouse keep their data (default ./.lifeline)
   --api-port N   HTTP API port (default 8080)
   --mqtt-port N  MQTT port for devices and edge agents (default 1883)
-  --nats-port N  NATS client port (default 4222)`;
+  --nats-port N  NATS client port (default 4222)
+${STORE_USAGE}`;
 
 const DEFAULT_PORTS = { "api-port": 8080, "mqtt-port": 1883, "nats-port": 4222 } as const;
 
@@ -55,6 +57,7 @@ export async function upCommand(argv: string[]): Promise<number> {
       "mqtt-port": { type: "string" },
       "nats-port": { type: "string" },
       help: { type: "boolean", default: false },
+      ...STORE_OPTIONS,
     },
     strict: true,
   });
@@ -76,6 +79,7 @@ export async function upCommand(argv: string[]): Promise<number> {
       mqttPort,
       natsPort,
       demo: values.demo,
+      store: values,
       logger: consoleLogger,
     });
   } catch (error) {
