@@ -4,11 +4,11 @@ import {
   ClickHouseError,
   ClickHouseLogLevel,
   type ClickHouseSettings,
-  type ClickHouseSummary,
   createClient,
+  type DataFormat,
   drainStream,
+  type InsertResult,
 } from "@clickhouse/client";
-import { LifelineError } from "@lifeline/contracts";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { StoreError } from "./store-error.ts";
 
@@ -65,19 +65,7 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
   constructor(options: ClickHouseHttpOptions) {
     const target = parseTarget(options);
     this.location = `${target.origin}/${target.database}`;
-    this.#client = createClient({
-      url: target.origin + target.search,
-      username: target.username,
-      password: target.password,
-      database: target.database,
-      request_timeout: options.requestTimeoutMs,
-      max_open_connections: options.maxOpenConnections,
-      clickhouse_settings: AS_CHDB,
-      // Large `Array(String)` parameters (identity look-ups) go in the body instead of the URL.
-      use_multipart_params_auto: true,
-      // Every failure reaches the caller as a StoreError; the client would also print it.
-      log: { level: ClickHouseLogLevel.OFF },
-    });
+    this.#client = clientFor(target, options);
   }
 
   async exec(sql: string, params?: Record<string, unknown>): Promise<void> {
@@ -170,7 +158,8 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
         query: sql,
         query_params: params,
         abort_signal: signal,
-        clickhouse_settings: { ...STREAMING, default_format: format },
+        // Any name: the server checks it (73 UNKNOWN_FORMAT), as chdb does.
+        clickhouse_settings: { ...STREAMING, default_format: format as DataFormat },
       });
       body = result.stream;
       tag = exceptionTag(result.response_headers[EXCEPTION_TAG_HEADER]);
@@ -189,6 +178,9 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
         }
       } catch (cause) {
         if (signal?.aborted) throw failure("STORE_QUERY_FAILED", "query aborted", signal.reason);
+        // A broken body stops the iterator before the bytes it still holds, and the error text
+        // is in those last bytes; `read()` still hands them out.
+        for (let rest = body.read(); rest !== null; rest = body.read()) tail.push(rest as Buffer);
         const late = tail.exception(tag);
         throw failure("STORE_QUERY_FAILED", "query failed", late === undefined ? cause : new Error(late, { cause }));
       }
@@ -215,6 +207,27 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
   }
 }
 
+function clientFor(target: Target, options: ClickHouseHttpOptions): ClickHouseClient {
+  try {
+    return createClient({
+      url: target.origin + target.search,
+      username: target.username,
+      password: target.password,
+      database: target.database,
+      request_timeout: options.requestTimeoutMs,
+      max_open_connections: options.maxOpenConnections,
+      clickhouse_settings: AS_CHDB,
+      // Large `Array(String)` parameters (identity look-ups) go in the body instead of the URL.
+      use_multipart_params_auto: true,
+      // Every failure reaches the caller as a StoreError; the client would also print it.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  } catch (cause) {
+    // e.g. an unknown `?name=` in the URL.
+    throw new StoreError("STORE_URL_INVALID", `the ClickHouse URL is not usable: ${String(cause)}`, cause);
+  }
+}
+
 interface Target {
   origin: string;
   search: string;
@@ -225,24 +238,29 @@ interface Target {
 
 function parseTarget(options: ClickHouseHttpOptions): Target {
   let url: URL;
+  let path: string;
+  let username: string;
+  let password: string;
   try {
     url = new URL(options.url);
+    path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
+    username = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
   } catch (cause) {
-    throw new LifelineError("STORE_URL_INVALID", "the ClickHouse URL is not a URL", { cause });
+    throw new StoreError("STORE_URL_INVALID", "the ClickHouse URL is not a URL", cause);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new LifelineError("STORE_URL_INVALID", `the ClickHouse URL must be http or https, not ${url.protocol}`);
+    throw new StoreError("STORE_URL_INVALID", `the ClickHouse URL must be http or https, not ${url.protocol}`);
   }
-  const path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
   if (path.includes("/")) {
-    throw new LifelineError("STORE_URL_INVALID", `the ClickHouse URL path must be one database name, not ${path}`);
+    throw new StoreError("STORE_URL_INVALID", `the ClickHouse URL path must be one database name, not ${path}`);
   }
   return {
     origin: url.origin,
     // Kept for the client's own URL options (request_timeout=…, ch_<setting>=…).
     search: url.search,
-    username: options.username ?? (decodeURIComponent(url.username) || "default"),
-    password: options.password ?? decodeURIComponent(url.password),
+    username: options.username ?? (username || "default"),
+    password: options.password ?? password,
     database: options.database ?? (path || "default"),
   };
 }
@@ -264,7 +282,7 @@ function checkIdentifiers(table: string, columns: readonly string[]): string[] {
  * views included, as chdb's `rowsWritten` does. Without the header (a proxy dropped it) the
  * lines sent are the best answer: TabSeparated and JSONEachRow escape newlines inside values.
  */
-function rowsWritten(summary: ClickHouseSummary | undefined, rows: Buffer): number {
+function rowsWritten(summary: InsertResult["summary"], rows: Buffer): number {
   const written = Number(summary?.written_rows);
   if (summary !== undefined && Number.isFinite(written)) return written;
   let lines = 0;
@@ -297,7 +315,10 @@ class Tail {
   exception(tag: string | undefined, taggedOnly = false): string | undefined {
     const text = Buffer.concat(this.#chunks).toString("utf8");
     if (tag !== undefined) {
-      const block = new RegExp(`__exception__\\r?\\n?${tag}\\r?\\n([\\s\\S]*?)\\n?\\d+ ${tag}\\r?\\n?__exception__`, "g");
+      const block = new RegExp(
+        `__exception__\\r?\\n?${tag}\\r?\\n([\\s\\S]*?)\\n?\\d+ ${tag}\\r?\\n?__exception__`,
+        "g",
+      );
       const found = [...text.matchAll(block)].at(-1);
       if (found !== undefined) return found[1]?.trim();
     }
