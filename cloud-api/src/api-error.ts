@@ -5,6 +5,7 @@ export type ApiErrorCode =
   | "API_QUERY_REFUSED"
   | "API_QUERY_FAILED"
   | "API_LIMIT_EXCEEDED"
+  | "API_BUSY"
   | "API_NOT_FOUND"
   | "API_INTERNAL";
 
@@ -16,6 +17,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   API_QUERY_FAILED: 400,
   /** A query that ran over its time, memory or result-row limit. */
   API_LIMIT_EXCEEDED: 422,
+  /** As many SQL queries as allowed are running. */
+  API_BUSY: 429,
   API_NOT_FOUND: 404,
   API_INTERNAL: 500,
 };

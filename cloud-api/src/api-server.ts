@@ -7,6 +7,7 @@ import { exportParamsSchema, exportRoute } from "./export-route.ts";
 import { gapsParamsSchema, gapsRoute } from "./gaps-route.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
 import { seriesParamsSchema, seriesRoute } from "./series-route.ts";
+import { type SqlLimits, sqlBodySchema, sqlRoute } from "./sql-route.ts";
 import { topParamsSchema, topRoute } from "./top-route.ts";
 
 /** Every route of the API as the OpenAPI document describes it. */
@@ -65,6 +66,8 @@ export interface ApiOptions {
   store: TelemetryStore;
   now?: () => number;
   log?: Logger;
+  /** Limits of the analysts' SQL endpoint (default {@link DEFAULT_SQL_LIMITS}). */
+  sqlLimits?: Partial<SqlLimits>;
   /** Extra fields for `GET /v1/status` (pipeline counters from the process that hosts the API). */
   status?: () => Record<string, unknown>;
 }
@@ -92,6 +95,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(catalogueRoute(options.store));
   await app.register(exportRoute(options.store));
   await app.register(gapsRoute(options.store));
+  await app.register(sqlRoute(options.store, options.sqlLimits));
   const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" });
   app.get("/openapi.json", async () => document);
   return app;

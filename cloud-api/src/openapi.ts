@@ -81,7 +81,7 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { title: stri
           content: Object.fromEntries((r.produces ?? ["application/json"]).map((type) => [type, {}])),
         },
         400: ERROR,
-        ...(r.method === "post" ? { 422: ERROR } : {}),
+        ...(r.method === "post" ? { 422: ERROR, 429: ERROR } : {}),
       },
     };
   }
