@@ -196,6 +196,7 @@ describe("query API", () => {
       "step",
       "agg",
       "fill",
+      "layout",
       "limit",
     ]);
     expect(series.find((p: { name: string }) => p.name === "fill").schema).toEqual({

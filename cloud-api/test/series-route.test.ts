@@ -54,6 +54,7 @@ describe("GET /v1/series", () => {
       step: null,
       agg: ["raw"],
       fill: "none",
+      layout: "rows",
       source: "telemetry",
       truncated: false,
       series: series([
@@ -88,6 +89,21 @@ describe("GET /v1/series", () => {
     expect(body.series[0].points[0]).toMatchObject({ ts: T0, max: 5.5, count: 6 });
     expect(body.series[0].points[0].p95).toBeCloseTo(5.25, 10);
     expect(body.series[0].points[1]).toMatchObject({ ts: T0 + 120_000, max: 5.5, count: 0 });
+  });
+
+  it("answers in columns when asked: one array per field", async () => {
+    const { body } = await get(
+      `device=dust-01&metric=pm10&from=${T0}&to=${T0 + 120_000}&step=1m&agg=avg,max&layout=columns`,
+    );
+    expect(body.series).toEqual([
+      {
+        site: "mine-7",
+        device: "dust-01",
+        metric: "pm10",
+        unit: "mg/m3",
+        columns: { ts: [T0, T0 + 60_000], count: [3, 3], avg: [1.5, 4.5], max: [2.5, 5.5] },
+      },
+    ]);
   });
 
   it("defaults to the last hour before now", async () => {

@@ -146,11 +146,17 @@ export function aggregateSource(sel: SeriesSelector, plan: RollupPlan, aggs: rea
   }
   const columns = [...new Set(aggs.flatMap(columnsFor))];
   const width = plan.table === "telemetry_1h" ? "toStartOfHour" : "toStartOfMinute";
-  const from = `(
-      SELECT site, device, metric, bucket, unit, samples${columns.map((c) => `, ${c}`).join("")}
+  const rollup = `SELECT site, device, metric, bucket, unit, samples${columns.map((c) => `, ${c}`).join("")}
       FROM ${plan.table} WHERE ${where}
         AND bucket >= fromUnixTimestamp64Milli({rollupFrom:Int64}, 'UTC')
-        AND bucket < fromUnixTimestamp64Milli({rollupTo:Int64}, 'UTC')
+        AND bucket < fromUnixTimestamp64Milli({rollupTo:Int64}, 'UTC')`;
+  // A range on the rollup's grid has no ragged ends: no raw readings to read (half the time of a
+  // one-series query goes to the empty raw part otherwise).
+  const aligned = plan.rollupFrom === sel.from && plan.rollupTo === sel.to;
+  const from = aligned
+    ? `(${rollup})`
+    : `(
+      ${rollup}
       UNION ALL
       SELECT site, device, metric, ${width}(ts) AS bucket, anyLast(unit) AS unit, count() AS samples
         ${columns.map((c) => `, ${RAW_PARTIAL[c]}`).join("")}
