@@ -99,39 +99,43 @@ function lifelineQueries(base: string) {
   const exportSensors = Math.min(Math.ceil(EXPORT_ROWS / perSensor), sensors);
   const list = (n: number) => Array.from({ length: n }, (_, i) => `sensor-${i}`).join(",");
   const json = async (url: string) => (await fetch(`${base}${url}`)).json() as Promise<Record<string, unknown>>;
-  type Point = { count: number; avg: number; min: number; max: number };
-  type S = { device: string; points: Point[] };
+  type Columns = { ts: number[]; count: number[]; avg: number[]; min: number[]; max: number[] };
+  type S = { device: string; columns: Columns; points: { count: number; avg: number }[] };
   return [
     {
       name: "Q1",
       run: async () => {
         const body = await json(
-          `/v1/series?device=sensor-0&metric=pm10&from=${ds.startMs}&to=${endMs}&step=1h&agg=avg,min,max`,
+          `/v1/series?device=sensor-0&metric=pm10&from=${ds.startMs}&to=${endMs}&step=1h&agg=avg,min,max&layout=columns`,
         );
-        const points = (body.series as S[])[0]?.points ?? [];
+        const c = (body.series as S[])[0]?.columns ?? { ts: [], count: [], avg: [], min: [], max: [] };
         return {
-          rows: points.length,
+          rows: c.ts.length,
           checksum: {
-            buckets: points.length,
-            sumCount: points.reduce((a, p) => a + p.count, 0),
-            minMin: Math.min(...points.map((p) => p.min)),
-            maxMax: Math.max(...points.map((p) => p.max)),
+            buckets: c.ts.length,
+            sumCount: c.count.reduce((a, n) => a + n, 0),
+            minMin: Math.min(...c.min),
+            maxMax: Math.max(...c.max),
             source: body.source,
           },
         };
       },
     },
-    {
-      name: "Q2",
+    ...(["columns", "rows"] as const).map((layout) => ({
+      name: layout === "columns" ? "Q2" : "Q2 (layout=rows)",
       run: async () => {
-        const body = await json(`/v1/series?site=site-0&metric=pm10&from=${endMs - DAY}&to=${endMs}&step=1m&agg=avg`);
-        const points = (body.series as S[]).flatMap((s) => s.points);
+        const body = await json(
+          `/v1/series?site=site-0&metric=pm10&from=${endMs - DAY}&to=${endMs}&step=1m&agg=avg&layout=${layout}`,
+        );
+        const avgs = (body.series as S[]).flatMap((s) =>
+          layout === "columns" ? s.columns.avg : s.points.map((p) => p.avg),
+        );
         return {
-          rows: points.length,
-          checksum: { buckets: points.length, sumAvg: points.reduce((a, p) => a + p.avg, 0), source: body.source },
+          rows: avgs.length,
+          checksum: { buckets: avgs.length, sumAvg: avgs.reduce((a, v) => a + v, 0), source: body.source },
         };
       },
-    },
+    })),
     {
       name: "Q3",
       run: async () => {
@@ -178,7 +182,10 @@ async function measure(queries: ReturnType<typeof lifelineQueries>): Promise<Mea
 }
 
 /** Peak resident memory while a large CSV export streams through the API (sampled every 50 ms). */
-async function exportMemory(base: string, rows: number): Promise<{ rows: number; ms: number; rssBeforeMb: number; peakMb: number }> {
+async function exportMemory(
+  base: string,
+  rows: number,
+): Promise<{ rows: number; ms: number; rssBeforeMb: number; peakMb: number }> {
   const n = Math.min(Math.ceil(rows / perSensor), sensors);
   const devices = Array.from({ length: n }, (_, i) => `sensor-${i}`).join(",");
   const before = process.memoryUsage().rss;
@@ -208,7 +215,9 @@ function compare(a: Measured, b: QueryTiming | undefined): string {
         : u === v;
   const keys = Object.keys(y).filter((k) => k !== "bytes");
   const bad = keys.filter((k) => !close(x[k], y[k]));
-  return bad.length === 0 ? "same" : `DIFFERS: ${bad.map((k) => `${k} ${JSON.stringify(x[k])} vs ${JSON.stringify(y[k])}`).join("; ")}`;
+  return bad.length === 0
+    ? "same"
+    : `DIFFERS: ${bad.map((k) => `${k} ${JSON.stringify(x[k])} vs ${JSON.stringify(y[k])}`).join("; ")}`;
 }
 
 const dbDir = join(work, "clickhouse");
@@ -222,14 +231,18 @@ try {
   log(`lifeline: loaded in ${(loadMs / 1000).toFixed(1)} s`);
   const lifeline = await measure(lifelineQueries(base));
   const memory = await exportMemory(base, Number(args["export-rows"]));
-  log(`export of ${memory.rows} rows: ${(memory.ms / 1000).toFixed(1)} s, RSS ${memory.rssBeforeMb.toFixed(0)} → peak ${memory.peakMb.toFixed(0)} MB`);
+  log(
+    `export of ${memory.rows} rows: ${(memory.ms / 1000).toFixed(1)} s, RSS ${memory.rssBeforeMb.toFixed(0)} → peak ${memory.peakMb.toFixed(0)} MB`,
+  );
 
   let pg: { timings: QueryTiming[]; bytesPerRow: number; loadMs: number; indexMs: number } | undefined;
   if (!args["skip-postgres"]) {
     const instance = await startPostgres(join(work, "postgres"));
     try {
       const loaded = await loadTsKv(instance.client, ds, (p) => log(`postgres: ${p.rows}/${p.totalRows}`));
-      log(`postgres: loaded in ${(loaded.loadMs / 1000).toFixed(1)} s, primary key ${(loaded.indexMs / 1000).toFixed(1)} s`);
+      log(
+        `postgres: loaded in ${(loaded.loadMs / 1000).toFixed(1)} s, primary key ${(loaded.indexMs / 1000).toFixed(1)} s`,
+      );
       pg = { timings: await runTsKvQueries(instance.client, ds, { runs }), ...loaded };
     } finally {
       await instance.stop();
@@ -238,11 +251,13 @@ try {
 
   const raw = sizes.telemetry ?? { rows: 0, bytes: 0 };
   const rollups = ["telemetry_1m", "telemetry_1h", "series_index"].reduce((a, t) => a + (sizes[t]?.bytes ?? 0), 0);
-  console.log(`\nbench:query — ${raw.rows.toLocaleString("en")} readings (${sensors} sensors × ${perSensor}), medians of ${runs} runs after one warm-up\n`);
+  console.log(
+    `\nbench:query — ${raw.rows.toLocaleString("en")} readings (${sensors} sensors × ${perSensor}), medians of ${runs} runs after one warm-up\n`,
+  );
   console.log("| query | Lifeline ms | PostgreSQL ts_kv ms | PG / Lifeline | rows | results |");
   console.log("|---|---|---|---|---|---|");
   for (const m of lifeline) {
-    const p = pg?.timings.find((t) => t.name === m.name);
+    const p = pg?.timings.find((t) => t.name === m.name.slice(0, 2));
     const ratio = p === undefined ? "-" : `${(p.medianMs / m.medianMs).toFixed(1)}×`;
     console.log(
       `| ${m.name} | ${m.medianMs.toFixed(1)} | ${p?.medianMs.toFixed(1) ?? "-"} | ${ratio} | ${m.rows} | ${compare(m, p)} |`,
@@ -254,7 +269,9 @@ try {
   );
   console.log(
     `load: Lifeline ${(loadMs / 1000).toFixed(0)} s (rollups included)` +
-      (pg === undefined ? "" : `; PostgreSQL ${(pg.loadMs / 1000).toFixed(0)} s + primary key ${(pg.indexMs / 1000).toFixed(0)} s`),
+      (pg === undefined
+        ? ""
+        : `; PostgreSQL ${(pg.loadMs / 1000).toFixed(0)} s + primary key ${(pg.indexMs / 1000).toFixed(0)} s`),
   );
   console.log(
     `export of ${memory.rows.toLocaleString("en")} rows as CSV: ${(memory.ms / 1000).toFixed(1)} s, process RSS ${memory.rssBeforeMb.toFixed(0)} MB before, ${memory.peakMb.toFixed(0)} MB peak`,
