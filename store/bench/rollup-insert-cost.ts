@@ -17,7 +17,11 @@ import { TELEMETRY_COLUMNS, type TelemetryRow, TelemetryTsv } from "../src/telem
 
 const [shape = "dense", ...rest] = process.argv.slice(2);
 const views = !rest.includes("noviews");
-const dropped = rest.find((a) => a.startsWith("drop="))?.slice(5).split(",") ?? [];
+const dropped =
+  rest
+    .find((a) => a.startsWith("drop="))
+    ?.slice(5)
+    .split(",") ?? [];
 const dir = mkdtempSync(join(tmpdir(), "lifeline-rollup-cost-"));
 const driver = new ChdbDriver(dir);
 await migrate(driver, views ? MIGRATIONS : MIGRATIONS.slice(0, 1));

@@ -32,6 +32,10 @@ export class ChdbDriver implements ClickHouseDriver {
     return rows;
   }
 
+  queryText(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<string> {
+    return this.#run(sql, params, format);
+  }
+
   async insertJsonEachRow(
     table: string,
     rows: Buffer,

@@ -8,6 +8,11 @@ export interface ClickHouseDriver {
   exec(sql: string, params?: Record<string, unknown>): Promise<void>;
   /** Runs a query and returns its rows (JSONEachRow). */
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * Runs a query and returns its whole answer as text in `format` (e.g. TabSeparated): for answers
+   * of bounded size that are parsed faster than JSON rows (a chart's 72,000 buckets).
+   */
+  queryText(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<string>;
   /** Inserts newline-delimited JSON rows; `settings` carry e.g. the deduplication token. */
   insertJsonEachRow(
     table: string,

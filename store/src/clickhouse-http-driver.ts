@@ -92,6 +92,21 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
     }
   }
 
+  async queryText(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<string> {
+    const client = this.#open();
+    try {
+      const result = await client.query({
+        query: sql,
+        format: format as "TabSeparated",
+        query_params: params,
+        clickhouse_settings: WHOLE_ANSWER,
+      });
+      return await result.text();
+    } catch (cause) {
+      throw failure("STORE_QUERY_FAILED", "query failed", cause);
+    }
+  }
+
   /** `insert()` wants objects for JSON formats, so the bytes go through `exec` with the INSERT written out. */
   async insertJsonEachRow(
     table: string,
