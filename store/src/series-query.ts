@@ -133,11 +133,6 @@ async function seriesUnits(driver: ClickHouseDriver, sel: SeriesSelector): Promi
   return new Map(rows.map((r) => [seriesKey(r.site, r.device, r.metric), r.unit]));
 }
 
-function unescapeTsv(field: string | undefined): string {
-  if (field === undefined) return "";
-  if (!field.includes("\\")) return field;
-  return field.replace(/\\(.)/g, (_, c: string) => ({ t: "\t", n: "\n", r: "\r", 0: "\0", b: "\b", f: "\f" })[c] ?? c);
-}
 
 export interface SeriesSqlOptions {
   /** ORDER BY series and time (exports, answers cut at the limit); unordered is 20 ms faster per 72k buckets. */
