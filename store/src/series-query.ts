@@ -133,7 +133,6 @@ async function seriesUnits(driver: ClickHouseDriver, sel: SeriesSelector): Promi
   return new Map(rows.map((r) => [seriesKey(r.site, r.device, r.metric), r.unit]));
 }
 
-
 export interface SeriesSqlOptions {
   /** ORDER BY series and time (exports, answers cut at the limit); unordered is 20 ms faster per 72k buckets. */
   ordered?: boolean;
