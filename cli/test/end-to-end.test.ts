@@ -37,7 +37,10 @@ async function until<T>(
 async function series(query: string) {
   const res = await fetch(`${stack.apiUrl}/v1/series?${query}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { unit: string; points: Array<{ ts: number; value: number; quality: string }> };
+  type Series = { unit: string; points: Array<{ ts: number; value: number; quality: string }> };
+  const body = (await res.json()) as { series: Series[] };
+  expect(body.series.length).toBeLessThanOrEqual(1);
+  return body.series[0] ?? { unit: "", points: [] };
 }
 
 function mosquittoPub(

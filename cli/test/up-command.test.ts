@@ -56,7 +56,7 @@ describe("lifeline up", () => {
     let points: Array<{ ts: number; value: number }> = [];
     while (points.length === 0 && Date.now() - started < 60_000) {
       const res = await fetch(`${api}/v1/series?device=dust-01&metric=pm10`);
-      points = ((await res.json()) as { points: typeof points }).points;
+      points = ((await res.json()) as { series: { points: typeof points }[] }).series[0]?.points ?? [];
       if (points.length === 0) await new Promise((r) => setTimeout(r, 250));
     }
     expect(points.length).toBeGreaterThan(0);

@@ -55,6 +55,15 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     produces: ["text/csv", "application/vnd.apache.parquet"],
   },
   {
+    method: "post",
+    path: "/v1/sql",
+    summary: "One read-only SELECT of an analyst, with query parameters, under time, memory and row limits",
+    description:
+      "Parameters are bound by ClickHouse from `{name:Type}` placeholders. SETTINGS, INTO OUTFILE, FORMAT, several statements and functions that reach files or other servers are refused (400 API_QUERY_REFUSED); a query over a limit is answered 422 API_LIMIT_EXCEEDED; more than the allowed number at once 429 API_BUSY.",
+    body: sqlBodySchema,
+    produces: ["application/json", "text/csv"],
+  },
+  {
     method: "get",
     path: "/v1/ingest/gaps",
     summary: "Envelopes lost at the source, per (site, gateway, boot)",

@@ -203,6 +203,8 @@ describe("query API", () => {
       type: "string",
       enum: ["none", "null", "previous", "linear"],
     });
+    expect(body.paths["/v1/sql"].post.requestBody.content["application/json"].schema.required).toEqual(["sql"]);
+    expect(Object.keys(body.paths["/v1/sql"].post.responses)).toEqual(["200", "400", "422", "429"]);
     expect(body.paths["/v1/top"].get.parameters.find((p: { name: string }) => p.name === "metric").required).toBe(true);
     expect(
       body.paths["/v1/catalogue/devices/{site}/{device}"].put.requestBody.content["application/json"].schema.required,
