@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodePack, type Envelope, isPackSubject, TELEMETRY_STREAM, telemetryTopic } from "@lifeline/contracts";
@@ -45,6 +45,21 @@ const envelope = (device: string, seq: number, readings = 3): Envelope => ({
     quality: "good" as const,
   })),
 });
+
+/**
+ * Stops nats-server and waits until the kernel says it is stopped (state T in /proc): a thread in
+ * an uninterruptible write (fsync under CI load) stops only when the write returns, and a test
+ * that publishes before then gets its PubAck after all.
+ */
+async function stopServer(): Promise<void> {
+  process.kill(server.pid, "SIGSTOP");
+  for (const until = Date.now() + 10_000; Date.now() < until; ) {
+    const stat = readFileSync(`/proc/${server.pid}/stat`, "utf8");
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("T")) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`nats-server ${server.pid} did not stop within 10 s`);
+}
 
 /** Every message in the telemetry stream: its subject and, for packs, the entries. */
 async function streamContents(): Promise<{ subject: string; entries: { text: string; resend: boolean }[] }[]> {
@@ -136,7 +151,7 @@ describe("a pack whose PubAck is lost", () => {
       // The server stops reading until the pack has gone out twice more without a PubAck; it then
       // takes all three copies, the later ones as duplicates of the first. (Waiting for the retries
       // rather than a fixed time: on a loaded machine a fixed second may not cover the deadline.)
-      process.kill(server.pid, "SIGSTOP");
+      await stopServer();
       const done = Promise.all(
         [0, 1, 2].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-1", seq))), false)),
       );
@@ -181,7 +196,7 @@ describe("a pack whose PubAck is lost", () => {
     const publisher = new JetStreamPublisher(nats, 200);
     const packer = new TelemetryPacker({ publisher, instance: "gw-test2", attempts: 2, isConnected: () => true });
     try {
-      process.kill(server.pid, "SIGSTOP");
+      await stopServer();
       const results = await Promise.allSettled(
         [0, 1].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-2", seq))), false)),
       );
