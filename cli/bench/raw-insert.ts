@@ -1,21 +1,24 @@
 // Child process: the store's own insert rate on this machine, the physical limit of the pipeline.
 // Usage: node --import tsx raw-insert.ts DIR SECONDS BATCH → one JSON line {rows, seconds, cpu}.
-import { ChdbDriver, type TelemetryRow, TelemetryStore } from "@lifeline/store";
+//
+// Batches are TabSeparated text, as the stream processor writes them, and the next one is built
+// while ClickHouse inserts the last (the insert runs on libuv's pool): what is timed is the
+// store, not the making of rows.
+import { ChdbDriver, TelemetryStore, TelemetryTsv } from "@lifeline/store";
 
 const [dir, secondsArg, batchArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 10);
 const batchSize = Number(batchArg ?? 10_000);
 const store = await TelemetryStore.open(new ChdbDriver(dir ?? "raw"));
 const t0 = Date.now();
-let rows = 0;
 let seq = 0;
-const cpu0 = process.cpuUsage();
-const start = performance.now();
-while (performance.now() - start < seconds * 1000) {
-  const batch: TelemetryRow[] = [];
+
+/** 1,000 smart meters, 3 readings a message, a message per meter per second of source time. */
+function nextBatch(): TelemetryTsv {
+  const tsv = new TelemetryTsv();
   for (let i = 0; i < batchSize; i += 3, seq++) {
     for (let idx = 0; idx < 3; idx++) {
-      batch.push({
+      tsv.addRow({
         site: "raw",
         gateway: `meter-${seq % 1000}`,
         device: `meter-${seq % 1000}`,
@@ -31,8 +34,18 @@ while (performance.now() - start < seconds * 1000) {
       });
     }
   }
-  await store.insertTelemetry(batch, `raw-${seq}`);
-  rows += batch.length;
+  return tsv;
+}
+
+let rows = 0;
+const cpu0 = process.cpuUsage();
+const start = performance.now();
+let batch = nextBatch();
+while (performance.now() - start < seconds * 1000) {
+  const inserting = store.insertTelemetryTsv(batch, `raw-${seq}`);
+  const next = nextBatch();
+  rows += await inserting;
+  batch = next;
 }
 const elapsed = (performance.now() - start) / 1000;
 const used = process.cpuUsage(cpu0);
