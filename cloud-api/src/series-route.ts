@@ -67,6 +67,14 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       const to = p.to ?? now();
       const from = p.from ?? to - DEFAULT_RANGE_MS;
       if (from >= to) throw new ApiError("API_BAD_PARAMETER", "from: expected from to be before to", "from");
+      const limit = p.limit ?? MAX_POINTS;
+      if (p.fill !== undefined && p.fill !== "none" && p.step !== undefined) {
+        const buckets = Math.ceil((to - Math.floor(from / p.step) * p.step) / p.step);
+        if (buckets > limit) {
+          const why = `fill=${p.fill} makes ${buckets} buckets per series, more than the limit of ${limit}; use a larger step or a shorter range`;
+          throw new ApiError("API_BAD_PARAMETER", `fill: ${why}`, "fill");
+        }
+      }
       const aggs = p.step === undefined ? [] : ((p.agg ?? ["avg"]) as (typeof AGGREGATES)[number][]);
       const result = await store.series({
         site: p.site,
@@ -77,7 +85,7 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
         stepMs: p.step,
         aggs,
         fill: p.fill,
-        limit: p.limit ?? MAX_POINTS,
+        limit,
       });
       return {
         from,

@@ -139,6 +139,11 @@ describe("GET /v1/series", () => {
       "fill",
       'fill: Invalid option: expected one of "none"|"null"|"previous"|"linear"',
     ],
+    [
+      `device=dust-01&metric=pm10&from=${T0}&to=${T0 + 86_400_000}&step=1s&fill=null&limit=1000`,
+      "fill",
+      "fill: fill=null makes 86400 buckets per series, more than the limit of 1000; use a larger step or a shorter range",
+    ],
     ["device=dust-01&metric=pm10&limit=0", "limit", "limit: Too small: expected number to be >=1"],
     ["device=dust-01&metric=pm10&colour=red", "colour", 'colour: Unrecognized key: "colour"'],
   ])("answers 400 naming the parameter for %s", async (query, parameter, message) => {

@@ -10,6 +10,9 @@ import type { BucketPoint } from "./series-query.ts";
 export const FILL_MODES = ["none", "null", "previous", "linear"] as const;
 export type FillMode = (typeof FILL_MODES)[number];
 
+/** A filled grid is built in memory: this many buckets per series at most (the API's point limit). */
+export const MAX_FILLED_BUCKETS = 100_000;
+
 /** Every bucket of [from, to) on the step's grid, measured or filled. */
 export function fillGaps(
   points: readonly BucketPoint[],
@@ -18,6 +21,10 @@ export function fillGaps(
   mode: FillMode,
 ): BucketPoint[] {
   if (mode === "none") return [...points];
+  const buckets = Math.ceil((range.to - Math.floor(range.from / stepMs) * stepMs) / stepMs);
+  if (buckets > MAX_FILLED_BUCKETS) {
+    throw new RangeError(`fill over ${buckets} buckets: more than ${MAX_FILLED_BUCKETS}; use a larger step`);
+  }
   const aggs = range.aggs.filter((a) => a !== "count");
   const out: BucketPoint[] = [];
   let i = 0;

@@ -58,7 +58,7 @@ export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Pro
     q.stepMs === undefined ? undefined : seriesUnits(driver, q),
   ]);
   let { series, points } = first;
-  const truncated = q.limit !== undefined && points > q.limit;
+  let truncated = q.limit !== undefined && points > q.limit;
   if (q.limit !== undefined && truncated) {
     const ordered = seriesSql(q, { ordered: true, unit: q.stepMs === undefined });
     ({ series, points } = await readSeries(driver, ordered.sql, ordered.params, q, q.limit));
@@ -69,7 +69,14 @@ export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Pro
     (s.points as { ts: number }[]).sort((a, b) => a.ts - b.ts);
   }
   if (q.stepMs !== undefined && (q.fill ?? "none") !== "none" && !truncated) {
-    for (const s of out) s.points = fillGaps(s.points as BucketPoint[], q, q.stepMs, q.fill ?? "none");
+    // Filled buckets count against the limit too: the grid is cut where the limit falls.
+    let room = q.limit ?? Number.POSITIVE_INFINITY;
+    for (const s of out) {
+      const filled = fillGaps(s.points as BucketPoint[], q, q.stepMs, q.fill ?? "none");
+      if (filled.length > room) truncated = true;
+      s.points = filled.slice(0, Math.max(0, room));
+      room -= s.points.length;
+    }
   }
   return { series: out, source: unordered.source, truncated };
 }

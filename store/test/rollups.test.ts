@@ -187,6 +187,9 @@ describe("rollups", () => {
     expect((await values("previous")).at(-1)).toEqual([3 * H, 0, max]);
     expect((await values("previous"))[0]).toEqual([-H, 0, null]);
     expect((await values("linear")).at(-1)).toEqual([3 * H, 0, null]);
+    // Filled buckets count against the limit: the grid is cut there, and the answer says so.
+    const cut = await store.series({ ...q, aggs: ["max"], fill: "null", limit: 3 });
+    expect([cut.truncated, cut.series[0]?.points.map((p) => p.ts - T0)]).toEqual([true, [-H, 0, H]]);
   });
 
   it("ranks buckets and whole series for top-N", async () => {
