@@ -16,6 +16,13 @@ const [reported] = await store.driver.query<{ envelopes: number; readings: numbe
    FROM telemetry WHERE gateway = {g:String} AND device = {g:String}`,
   { g: gateway },
 );
+// The rollups count what raw holds of good and uncertain quality (bad readings are not rolled up).
+const [rollups] = await store.driver.query<{ good: number; minutes: number; hours: number }>(
+  `SELECT (SELECT toUInt64(countIf(quality != 'bad')) FROM telemetry WHERE gateway = {g:String} AND device != {g:String}) AS good,
+          (SELECT toUInt64(sum(samples)) FROM telemetry_1m WHERE gateway = {g:String} AND device != {g:String}) AS minutes,
+          (SELECT toUInt64(sum(samples)) FROM telemetry_1h WHERE gateway = {g:String} AND device != {g:String}) AS hours`,
+  { g: gateway },
+);
 const gaps = await store.sequenceGaps({ gateway });
 process.stdout.write(
   `${JSON.stringify({
@@ -24,6 +31,9 @@ process.stdout.write(
     reportedLostEnvelopes: Number(reported?.envelopes ?? 0),
     reportedLostReadings: Number(reported?.readings ?? 0),
     gapEnvelopes: gaps.reduce((n, g) => n + g.missing, 0),
+    rollupGood: Number(rollups?.good ?? 0),
+    rollupMinutes: Number(rollups?.minutes ?? 0),
+    rollupHours: Number(rollups?.hours ?? 0),
   })}\n`,
 );
 await store.close();
