@@ -1,8 +1,8 @@
 import { type Logger, silentLogger } from "@lifeline/contracts";
 import type { TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
-import { ApiError } from "./api-error.ts";
 import { catalogueParamsSchema, catalogueRoute, deviceBodySchema, latestParamsSchema } from "./catalogue-route.ts";
+import { answerErrors } from "./error-handler.ts";
 import { exportParamsSchema, exportRoute } from "./export-route.ts";
 import { gapsParamsSchema, gapsRoute } from "./gaps-route.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
@@ -85,18 +85,7 @@ export interface ApiOptions {
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const log = options.log ?? silentLogger;
   const app = Fastify({ logger: false });
-  app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof ApiError) return reply.status(error.statusCode).send(error.body());
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      return reply.status(status).send({ error: { code: "API_BAD_REQUEST", message: (error as Error).message } });
-    }
-    log.error("request failed", { error: error instanceof Error ? error.message : String(error) });
-    return reply.status(500).send(new ApiError("API_INTERNAL", "the request could not be answered").body());
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new ApiError("API_NOT_FOUND", `no route ${request.method} ${request.url}`).body()),
-  );
+  answerErrors(app, log);
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/v1/status", async () => ({ ok: true, ...(options.status?.() ?? {}) }));
   await app.register(seriesRoute(options.store, options.now ?? Date.now));

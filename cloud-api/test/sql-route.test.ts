@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../src/api-error.ts";
+import { answerErrors } from "../src/error-handler.ts";
 import { type SqlLimits, sqlRoute } from "../src/sql-route.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -18,17 +18,10 @@ let app: FastifyInstance;
 let small: FastifyInstance;
 let slow: FastifyInstance;
 
-/** As api-server.ts sets it up (the route is registered there by its owner). */
+/** The SQL route alone, answering errors as the API does. */
 async function sqlApp(limits?: Partial<SqlLimits>): Promise<FastifyInstance> {
   const server = Fastify({ logger: false });
-  server.setErrorHandler((error, _request, reply) => {
-    if (error instanceof ApiError) return reply.status(error.statusCode).send(error.body());
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      return reply.status(status).send({ error: { code: "API_BAD_REQUEST", message: (error as Error).message } });
-    }
-    return reply.status(500).send(new ApiError("API_INTERNAL", "the request could not be answered").body());
-  });
+  answerErrors(server);
   await server.register(sqlRoute(store, limits));
   return server;
 }
