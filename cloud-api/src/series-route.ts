@@ -1,5 +1,5 @@
 import { idSchema, metricSchema } from "@lifeline/contracts";
-import { AGGREGATES, FILL_MODES, type Series, type TelemetryStore } from "@lifeline/store";
+import { AGGREGATES, bucketCount, FILL_MODES, type Series, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
@@ -69,7 +69,7 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       if (from >= to) throw new ApiError("API_BAD_PARAMETER", "from: expected from to be before to", "from");
       const limit = p.limit ?? MAX_POINTS;
       if (p.fill !== undefined && p.fill !== "none" && p.step !== undefined) {
-        const buckets = Math.ceil((to - Math.floor(from / p.step) * p.step) / p.step);
+        const buckets = bucketCount(from, to, p.step);
         if (buckets > limit) {
           const why = `fill=${p.fill} makes ${buckets} buckets per series, more than the limit of ${limit}; use a larger step or a shorter range`;
           throw new ApiError("API_BAD_PARAMETER", `fill: ${why}`, "fill");

@@ -13,6 +13,11 @@ export type FillMode = (typeof FILL_MODES)[number];
 /** A filled grid is built in memory: this many buckets per series at most (the API's point limit). */
 export const MAX_FILLED_BUCKETS = 100_000;
 
+/** How many buckets of the step's grid [from, to) touches (the grid starts at a multiple of the step). */
+export function bucketCount(from: number, to: number, stepMs: number): number {
+  return Math.ceil((to - Math.floor(from / stepMs) * stepMs) / stepMs);
+}
+
 /** Every bucket of [from, to) on the step's grid, measured or filled. */
 export function fillGaps(
   points: readonly BucketPoint[],
@@ -21,7 +26,7 @@ export function fillGaps(
   mode: FillMode,
 ): BucketPoint[] {
   if (mode === "none") return [...points];
-  const buckets = Math.ceil((range.to - Math.floor(range.from / stepMs) * stepMs) / stepMs);
+  const buckets = bucketCount(range.from, range.to, stepMs);
   if (buckets > MAX_FILLED_BUCKETS) {
     throw new RangeError(`fill over ${buckets} buckets: more than ${MAX_FILLED_BUCKETS}; use a larger step`);
   }

@@ -9,7 +9,7 @@ export { ChdbDriver } from "./chdb-driver.ts";
 export type { ClickHouseDriver } from "./clickhouse-driver.ts";
 export { ClickHouseHttpDriver, type ClickHouseHttpOptions } from "./clickhouse-http-driver.ts";
 export { createTable, createView, type DdlContext, localTable, onCluster, type TableDdl } from "./ddl-context.ts";
-export { FILL_MODES, type FillMode, fillGaps } from "./gap-fill.ts";
+export { bucketCount, FILL_MODES, type FillMode, fillGaps, MAX_FILLED_BUCKETS } from "./gap-fill.ts";
 export { MIGRATIONS, type Migration, migrate } from "./migrations.ts";
 export { driverFromEnv, type OpenDriverOptions, openDriver } from "./open-driver.ts";
 export {

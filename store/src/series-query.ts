@@ -98,6 +98,7 @@ async function readSeries(
   const columns = (text.trim() === "" ? [] : JSON.parse(text)) as unknown[][];
   const [sites = [], devices = [], metrics = [], ts = []] = columns as string[][];
   const rows = Math.min(ts.length, max);
+  const measured = measuredAggregates(q.aggs);
   const series = new Map<string, Series>();
   let last: Series | undefined;
   for (let i = 0; i < rows; i++) {
@@ -118,10 +119,9 @@ async function readSeries(
       continue;
     }
     const p: BucketPoint = { ts: Number(ts[i]), count: Number(columns[4]?.[i]) };
-    for (let a = 0; a < q.aggs.length; a++) {
-      const agg = q.aggs[a] as Aggregate;
-      if (agg !== "count") p[agg] = finite(columns[5 + a]?.[i]);
-    }
+    measured.forEach((agg, a) => {
+      p[agg] = finite(columns[5 + a]?.[i]);
+    });
     (last.points as BucketPoint[]).push(p);
   }
   const points = ts.length;
@@ -168,10 +168,13 @@ export function seriesSql(
   }
   const plan = planRollup(q, q.stepMs, q.aggs);
   const src = aggregateSource(q, plan, q.aggs);
-  const aggs = q.aggs.map((a) => `, ${src.aggregate(a)} AS ${a}`).join("");
+  // `count` is the bucket's `n`, computed once.
+  const aggs = measuredAggregates(q.aggs)
+    .map((a) => `, ${src.aggregate(a)} AS ${a}`)
+    .join("");
   return {
     source: plan.table,
-    columns: ["site", "device", "metric", "t", "n", ...(unit ? ["unit"] : []), ...q.aggs],
+    columns: ["site", "device", "metric", "t", "n", ...(unit ? ["unit"] : []), ...measuredAggregates(q.aggs)],
     params: { ...src.params, step: q.stepMs, ...limitParam(q) },
     sql: `SELECT site, device, metric, ${src.bucketOf("{step:UInt64}")} AS t, toUInt64(${src.count}) AS n
         ${unit ? ", anyLast(unit) AS unit" : ""}${aggs}
@@ -186,6 +189,11 @@ function limitParam(q: SeriesQuery): { limit?: number } {
 
 function limitClause(q: SeriesQuery): string {
   return q.limit === undefined ? "" : "LIMIT {limit:UInt64}";
+}
+
+/** The aggregates that are columns of their own: `count` is every bucket's `n`. */
+function measuredAggregates(aggs: readonly Aggregate[]): Exclude<Aggregate, "count">[] {
+  return aggs.filter((a): a is Exclude<Aggregate, "count"> => a !== "count");
 }
 
 /** An aggregate over no values (`nan`, `inf`: JSON null or a string from ClickHouse) is null here. */
