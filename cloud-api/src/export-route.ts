@@ -3,7 +3,7 @@ import { idSchema, metricSchema } from "@lifeline/contracts";
 import { AGGREGATES, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { checkFromBeforeTo, listParam, parseQuery } from "./parse-query.ts";
+import { checkFromBeforeTo, listParam, parseQuery, selectorOf } from "./parse-query.ts";
 import { MAX_SERIES_ITEMS } from "./series-route.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
@@ -45,11 +45,7 @@ export function exportRoute(store: TelemetryStore) {
       const abort = new AbortController();
       request.raw.on("close", () => abort.abort());
       const query = {
-        site: p.site,
-        devices: p.device,
-        metrics: p.metric,
-        from: p.from,
-        to: p.to,
+        ...selectorOf(p, p.from, p.to),
         stepMs: p.step,
         aggs: p.step === undefined ? [] : (p.agg ?? ["avg"]),
       };

@@ -1,3 +1,4 @@
+import type { SeriesSelector } from "@lifeline/store";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
 
@@ -36,4 +37,13 @@ export function listParam<T extends z.ZodType<unknown, string>>(item: T, max: nu
     .string()
     .transform((text) => [...new Set(text.split(","))])
     .pipe(z.array(item).min(1).max(max, `expected at most ${max} items`));
+}
+
+/** The series a request names (`site`, `device=a,b`, `metric=x,y`) over [from, to), as the store takes them. */
+export function selectorOf(
+  p: { site?: string | undefined; device?: string[] | undefined; metric?: string[] | undefined },
+  from: number,
+  to: number,
+): SeriesSelector {
+  return { site: p.site, devices: p.device, metrics: p.metric, from, to };
 }

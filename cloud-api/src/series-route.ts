@@ -3,7 +3,7 @@ import { AGGREGATES, bucketCount, FILL_MODES, type Series, type TelemetryStore }
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
-import { checkFromBeforeTo, limitParam, listParam, parseQuery } from "./parse-query.ts";
+import { checkFromBeforeTo, limitParam, listParam, parseQuery, selectorOf } from "./parse-query.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
 /** More points than this in one answer would be a download, not a chart: use the export. */
@@ -77,11 +77,7 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       }
       const aggs = p.step === undefined ? [] : ((p.agg ?? ["avg"]) as (typeof AGGREGATES)[number][]);
       const result = await store.series({
-        site: p.site,
-        devices: p.device,
-        metrics: p.metric,
-        from,
-        to,
+        ...selectorOf(p, from, to),
         stepMs: p.step,
         aggs,
         fill: p.fill,

@@ -2,7 +2,7 @@ import { idSchema, metricSchema } from "@lifeline/contracts";
 import { AGGREGATES, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { checkFromBeforeTo, limitParam, listParam, parseQuery } from "./parse-query.ts";
+import { checkFromBeforeTo, limitParam, listParam, parseQuery, selectorOf } from "./parse-query.ts";
 import { MAX_SERIES_ITEMS } from "./series-route.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
@@ -32,11 +32,7 @@ export function topRoute(store: TelemetryStore) {
     app.get("/v1/top", async (request) => {
       const p = parseQuery(topParamsSchema, request.query);
       const q = {
-        site: p.site,
-        devices: p.device,
-        metrics: p.metric,
-        from: p.from,
-        to: p.to,
+        ...selectorOf(p, p.from, p.to),
         stepMs: p.step,
         agg: p.agg ?? "max",
         n: p.n ?? 10,
