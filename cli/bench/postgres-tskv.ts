@@ -375,7 +375,8 @@ function sameResult(a: unknown, b: unknown): boolean {
   );
 }
 
-function median(values: number[]): number {
+/** The middle run (the mean of the two middle ones for an even count): both sides of the benchmark use it. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;

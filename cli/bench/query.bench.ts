@@ -16,6 +16,7 @@ import {
   datasetEndMs,
   EXPORT_ROWS,
   loadTsKv,
+  median,
   type QueryDataset,
   type QueryTiming,
   runTsKvQueries,
@@ -103,11 +104,6 @@ interface Measured {
   rows: number;
   checksum: Record<string, unknown>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 /** The four queries through the HTTP API, as an analyst's client sees them (request to last byte). */
 function lifelineQueries(base: string) {
