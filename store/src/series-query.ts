@@ -54,14 +54,14 @@ export interface SeriesResult {
 export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Promise<SeriesResult> {
   const unordered = seriesSql(q, { ordered: false, unit: q.stepMs === undefined });
   const [first, units] = await Promise.all([
-    readSeries(driver, unordered.sql, unordered.params, q),
+    readSeries(driver, unordered, q),
     q.stepMs === undefined ? undefined : seriesUnits(driver, q),
   ]);
   let { series, points } = first;
   let truncated = q.limit !== undefined && points > q.limit;
   if (q.limit !== undefined && truncated) {
     const ordered = seriesSql(q, { ordered: true, unit: q.stepMs === undefined });
-    ({ series, points } = await readSeries(driver, ordered.sql, ordered.params, q, q.limit));
+    ({ series, points } = await readSeries(driver, ordered, q, q.limit));
   }
   const out = [...series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
   for (const s of out) {
@@ -82,23 +82,28 @@ export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Pro
 }
 
 /**
- * A TabSeparated answer parsed into series and their points, at most `max` points. Columns are
- * those of {@link seriesSql}: site, device, metric, t, then value, quality, unit (raw) or n and
- * the aggregates (buckets). Ids and numbers need no unescaping but `\\`.
+ * The answer of a {@link seriesSql} query parsed into series and their points, at most `max`
+ * points; each column is found by its name in the SQL's column list.
  */
 async function readSeries(
   driver: ClickHouseDriver,
-  sql: string,
-  params: Record<string, unknown>,
+  built: { sql: string; params: Record<string, unknown>; columns: string[] },
   q: SeriesQuery,
   max = Number.POSITIVE_INFINITY,
 ): Promise<{ series: Map<string, Series>; points: number }> {
   // One JSON array per column: JSON.parse of a few long arrays is native speed, unlike a line each.
-  const text = await driver.queryText(sql, params, "JSONCompactColumns");
+  const text = await driver.queryText(built.sql, built.params, "JSONCompactColumns");
   const columns = (text.trim() === "" ? [] : JSON.parse(text)) as unknown[][];
-  const [sites = [], devices = [], metrics = [], ts = []] = columns as string[][];
+  const column = (name: string): unknown[] => columns[built.columns.indexOf(name)] ?? [];
+  const [sites, devices, metrics, ts] = ["site", "device", "metric", "t"].map(column) as [
+    string[],
+    string[],
+    string[],
+    number[],
+  ];
   const rows = Math.min(ts.length, max);
-  const measured = measuredAggregates(q.aggs);
+  const measured = measuredAggregates(q.aggs).map((agg) => [agg, column(agg)] as const);
+  const [values, qualities, units, counts] = ["value", "quality", "unit", "n"].map(column);
   const series = new Map<string, Series>();
   let last: Series | undefined;
   for (let i = 0; i < rows; i++) {
@@ -109,19 +114,20 @@ async function readSeries(
       const key = seriesKey(site, device, metric);
       last = series.get(key);
       if (last === undefined) {
-        last = { site, device, metric, unit: q.stepMs === undefined ? String(columns[6]?.[i] ?? "") : "", points: [] };
+        last = { site, device, metric, unit: String(units?.[i] ?? ""), points: [] };
         series.set(key, last);
       }
     }
     if (q.stepMs === undefined) {
-      const value = columns[4]?.[i];
-      (last.points as RawPoint[]).push({ ts: Number(ts[i]), value: Number(value), quality: String(columns[5]?.[i]) });
+      (last.points as RawPoint[]).push({
+        ts: Number(ts[i]),
+        value: Number(values?.[i]),
+        quality: String(qualities?.[i]),
+      });
       continue;
     }
-    const p: BucketPoint = { ts: Number(ts[i]), count: Number(columns[4]?.[i]) };
-    measured.forEach((agg, a) => {
-      p[agg] = finite(columns[5 + a]?.[i]);
-    });
+    const p: BucketPoint = { ts: Number(ts[i]), count: Number(counts?.[i]) };
+    for (const [agg, aggValues] of measured) p[agg] = finite(aggValues[i]);
     (last.points as BucketPoint[]).push(p);
   }
   const points = ts.length;
