@@ -1,4 +1,13 @@
-import { QUARANTINE_STREAM, QUARANTINE_SUBJECTS, TELEMETRY_STREAM, TELEMETRY_SUBJECTS } from "@lifeline/contracts";
+import {
+  ALERT_CONDITION_STREAM,
+  ALERT_CONDITION_SUBJECTS,
+  ALERT_STREAM,
+  ALERT_SUBJECTS,
+  QUARANTINE_STREAM,
+  QUARANTINE_SUBJECTS,
+  TELEMETRY_STREAM,
+  TELEMETRY_SUBJECTS,
+} from "@lifeline/contracts";
 import {
   DiscardPolicy,
   type JetStreamManager,
@@ -46,7 +55,11 @@ function streamConfig(name: string, subjects: string, limits: StreamLimits): Par
   };
 }
 
-/** Creates the telemetry and quarantine streams, or brings their limits up to date. Idempotent. */
+/**
+ * Creates the telemetry, quarantine and alert streams, or brings their limits up to date.
+ * Idempotent. The alert streams (conditions from the rule engine; alert events, the webhook
+ * outbox) share the telemetry limits: an alert is kept at least as long as the readings behind it.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   limits: StreamLimits = DEFAULT_STREAM_LIMITS,
@@ -54,6 +67,8 @@ export async function ensureStreams(
   for (const [name, subjects] of [
     [TELEMETRY_STREAM, TELEMETRY_SUBJECTS],
     [QUARANTINE_STREAM, QUARANTINE_SUBJECTS],
+    [ALERT_CONDITION_STREAM, ALERT_CONDITION_SUBJECTS],
+    [ALERT_STREAM, ALERT_SUBJECTS],
   ] as const) {
     const config = streamConfig(name, subjects, limits);
     try {

@@ -1,3 +1,4 @@
+export { type AlertQuery, type AlertSilence, AlertStore, type StoredAlertEvent } from "./alert-store.ts";
 export {
   type CatalogueQuery,
   type CatalogueSeries,

@@ -175,6 +175,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 3,
+    name: "alert events and silences",
+    statements: (ctx) => [
+      // Every transition of every alert. (site, alert_id, seq) identifies one: a replayed insert
+      // older than the deduplication window still collapses when parts merge, and readers use FINAL.
+      ...createTable(
+        {
+          name: "alert_events",
+          columns: `id String, alert_id String, key String, seq UInt32,
+            rule LowCardinality(String), site LowCardinality(String), device LowCardinality(String),
+            kind LowCardinality(String), metric String, transition LowCardinality(String),
+            state LowCardinality(String), level LowCardinality(String),
+            at DateTime64(3, 'UTC'), fired_at DateTime64(3, 'UTC'), resolved_at Nullable(DateTime64(3, 'UTC')),
+            condition_at DateTime64(3, 'UTC'), value Nullable(Float64), summary String, evidence String,
+            by String, note String, silenced Bool, flapping Bool,
+            stored_at DateTime64(3, 'UTC') DEFAULT now64(3)`,
+          engine: "ReplacingMergeTree",
+          clauses: "PARTITION BY toYYYYMM(fired_at) ORDER BY (site, alert_id, seq)",
+          shardKey: "cityHash64(site)",
+        },
+        ctx,
+      ),
+      ...createTable(
+        {
+          name: "alert_silences",
+          columns: `id String, site LowCardinality(String), device String, rule String,
+            starts_at DateTime64(3, 'UTC'), ends_at DateTime64(3, 'UTC'), by String, comment String,
+            created_at DateTime64(3, 'UTC'), version UInt64`,
+          engine: "ReplacingMergeTree(version)",
+          clauses: "ORDER BY (site, id)",
+          shardKey: "cityHash64(site)",
+        },
+        ctx,
+      ),
+    ],
+  },
 ];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, in order. Returns their versions. */
