@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | "API_LIMIT_EXCEEDED"
   | "API_BUSY"
   | "API_NOT_FOUND"
+  | "API_CONFLICT"
   | "API_INTERNAL";
 
 const STATUS: Record<ApiErrorCode, number> = {
@@ -20,6 +21,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   /** As many SQL queries as allowed are running. */
   API_BUSY: 429,
   API_NOT_FOUND: 404,
+  /** A change the resource's state does not allow (e.g. closing an alert nobody acknowledged). */
+  API_CONFLICT: 409,
   API_INTERNAL: 500,
 };
 

@@ -1,6 +1,13 @@
 import { type Logger, silentLogger } from "@lifeline/contracts";
-import type { TelemetryStore } from "@lifeline/store";
+import type { AlertStore, TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
+import {
+  alertCommandBodySchema,
+  alertListParamsSchema,
+  alertRoutes,
+  silenceBodySchema,
+} from "./alerts/alert-routes.ts";
+import type { AlertService } from "./alerts/alert-service.ts";
 import { catalogueParamsSchema, catalogueRoute, deviceBodySchema, latestParamsSchema } from "./catalogue-route.ts";
 import { answerErrors } from "./error-handler.ts";
 import { exportParamsSchema, exportRoute } from "./export-route.ts";
@@ -69,6 +76,40 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     summary: "Envelopes lost at the source, per (site, gateway, boot)",
     query: gapsParamsSchema,
   },
+  {
+    method: "get",
+    path: "/v1/alerts",
+    summary: "Alerts in their current state (latest transition of each), newest first, with filters",
+    query: alertListParamsSchema,
+  },
+  {
+    method: "get",
+    path: "/v1/alerts/:id",
+    summary: "One alert and every transition of it",
+    pathParams: { id: "Alert id" },
+  },
+  ...(["acknowledge", "resolve", "close"] as const).map(
+    (c): RouteDoc => ({
+      method: "post",
+      path: `/v1/alerts/:id/${c}`,
+      summary: `${c[0]?.toUpperCase()}${c.slice(1)} an alert (409 API_CONFLICT when its state does not allow it)`,
+      pathParams: { id: "Alert id" },
+      body: alertCommandBodySchema,
+    }),
+  ),
+  { method: "get", path: "/v1/alerts/silences", summary: "Silences (maintenance windows) not yet ended" },
+  {
+    method: "post",
+    path: "/v1/alerts/silences",
+    summary: "Silence a site, a device or a rule for a time: alerts are stored and listed, not sent",
+    body: silenceBodySchema,
+  },
+  {
+    method: "delete",
+    path: "/v1/alerts/silences/:id",
+    summary: "End a silence now; alerts still firing are sent",
+    pathParams: { id: "Silence id" },
+  },
 ];
 
 export interface ApiOptions {
@@ -79,6 +120,8 @@ export interface ApiOptions {
   sqlLimits?: Partial<SqlLimits>;
   /** Extra fields for `GET /v1/status` (pipeline counters from the process that hosts the API). */
   status?: () => Record<string, unknown>;
+  /** The alert board's routes, when this process runs the alert service. */
+  alerts?: { store: AlertStore; service: AlertService };
 }
 
 /** Builds the HTTP API without listening, so that tests can use `app.inject()`. */
@@ -94,6 +137,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(exportRoute(options.store));
   await app.register(gapsRoute(options.store));
   await app.register(sqlRoute(options.store, options.sqlLimits));
+  if (options.alerts !== undefined) {
+    await app.register(alertRoutes(options.alerts.store, options.alerts.service, options.now ?? Date.now));
+  }
   const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" });
   app.get("/openapi.json", async () => document);
   return app;

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** What the OpenAPI document says of one route; the schemas are the ones the route validates with. */
 export interface RouteDoc {
-  method: "get" | "post" | "put";
+  method: "get" | "post" | "put" | "delete";
   path: string;
   summary: string;
   description?: string;
