@@ -9,6 +9,8 @@ export type GatewayErrorCode =
   /** No stream answered (503): e.g. during a stream leader election; nothing was stored. */
   | "GATEWAY_JETSTREAM_NO_RESPONDERS"
   | "GATEWAY_UPLINK_UNAVAILABLE"
+  /** A client published on a topic reserved to the gateway (alerts). */
+  | "GATEWAY_TOPIC_FORBIDDEN"
   | "GATEWAY_LISTEN_FAILED";
 
 export class GatewayError extends LifelineError {

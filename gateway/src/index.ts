@@ -1,3 +1,4 @@
+export { type AlertBridge, isAlertTopic, startAlertBridge } from "./alert-bridge.ts";
 export { GatewayError, type GatewayErrorCode } from "./gateway-error.ts";
 export { JetStreamPublisher, type PubAck } from "./jetstream-publisher.ts";
 export { type Gateway, type GatewayOptions, type GatewayStats, startGateway } from "./mqtt-gateway.ts";

@@ -15,6 +15,7 @@ import {
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { Aedes, type Client, type PublishPacket } from "aedes";
+import { isAlertTopic, startAlertBridge } from "./alert-bridge.ts";
 import { GatewayError } from "./gateway-error.ts";
 import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   host?: string;
   /** Bridge gateway profiles between NATS KV and agents (default true). */
   profiles?: boolean;
+  /** Publish alert events (`alert.>`) on `lifeline/v1/alert/…` for legacy MQTT systems (default true). */
+  alerts?: boolean;
   /** How long to wait for JetStream's ack before the MQTT client is left without a PUBACK. */
   publishTimeoutMs?: number;
   /**
@@ -123,6 +126,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const broker = await Aedes.createBroker({
     authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
+      if (client !== null && isAlertTopic(packet.topic)) {
+        stats.refused++;
+        return callback(
+          new GatewayError("GATEWAY_TOPIC_FORBIDDEN", `${packet.topic}: only the gateway publishes alerts`),
+        );
+      }
       const route = client === null ? undefined : parseTelemetryTopic(packet.topic);
       if (client === null || route === undefined) return callback(null);
       stats.received++;
@@ -165,6 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const bridge = options.profiles === false ? undefined : await startProfileBridge({ nats: options.nats, broker, log });
+  const alerts = options.alerts === false ? undefined : startAlertBridge({ nats: options.nats, broker, log });
   const server = createServer(broker.handle);
   const port = await listen(server, options.port ?? 1883, options.host ?? "127.0.0.1");
   log.info("mqtt gateway listening", { port });
@@ -183,6 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async close() {
       await bridge?.close();
+      await alerts?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Clients still connected keep the server open; aedes.close() disconnects them.
