@@ -151,6 +151,16 @@ export const ALERT_LIFECYCLE_CONSUMER = "alert-lifecycle";
 /** The durable consumer of the rule engine on the telemetry stream. */
 export const ALERT_RULES_CONSUMER = "alert-rules";
 export const MQTT_ALERT_PREFIX = "lifeline/v1/alert";
+/**
+ * Alert rules set through the API, one per key `<site>.<rule id>` (JSON); rules declared in a
+ * gateway profile (its `alerts` list) come from the profile bucket.
+ */
+export const ALERT_RULE_BUCKET = "ALERT_RULES";
+
+/** The key of an API rule in {@link ALERT_RULE_BUCKET}. */
+export function alertRuleKey(site: string, rule: string): string {
+  return `${site}.${rule}`;
+}
 
 export function alertConditionSubject(c: Pick<AlertCondition, "site" | "device">): string {
   return `${ALERT_CONDITION_PREFIX}.${c.site}.${c.device}`;

@@ -24,6 +24,12 @@ export interface BatchConsumerOptions {
   ackWaitMs: number;
   /** How long JetStream waits before redelivering a batch whose handling failed. */
   retryDelayMs: number;
+  /**
+   * Where a durable consumer that does not exist yet starts: every message of the stream (default),
+   * or only those published from now on (a consumer added to a running system that should not
+   * act on the past, such as alert rules).
+   */
+  startAt?: "all" | "new";
   /** Makes the batch durable; throws only when it could not (the batch is then redelivered). */
   handle: (batch: StreamMessage[]) => Promise<void>;
   log: Logger;
@@ -71,7 +77,7 @@ export class BatchConsumer {
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: this.#o.startAt === "new" ? DeliverPolicy.New : DeliverPolicy.All,
       ack_wait: this.#o.ackWaitMs * 1_000_000,
       // Above what the pulls can hold (a batch gathering, two being stored), so that it never
       // holds a pull back; the pulls are what bound memory and waiting time here.

@@ -1,3 +1,12 @@
+export {
+  type AlertRuleSource,
+  openAlertRuleBucket,
+  type RuleOrigin,
+  type RuleProblem,
+  type SourcedRule,
+  watchAlertRules,
+} from "./alert-rule-source.ts";
+export { AlertRulesConsumer, type AlertRulesOptions, type AlertRulesStats } from "./alert-rules-consumer.ts";
 export { BatchConsumer, type BatchConsumerOptions, type BatchConsumerStats } from "./batch-consumer.ts";
 export { dedupToken } from "./dedup-token.ts";
 export {
@@ -7,6 +16,14 @@ export {
   parseAckSubject,
   type StreamMessage,
 } from "./jetstream-puller.ts";
+export {
+  RULE_ENGINE_STATE_VERSION,
+  RuleEngine,
+  type RuleEngineOptions,
+  type RuleEngineState,
+  type RuleEngineStats,
+} from "./rules/rule-engine.ts";
+export { RuleEngineError, type RuleEngineErrorCode } from "./rules/rule-engine-error.ts";
 export {
   type StreamProcessor,
   type StreamProcessorOptions,

@@ -1,0 +1,253 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  ALERT_RULES_CONSUMER,
+  type AlertCondition,
+  alertConditionSubject,
+  alertKey,
+  decodePack,
+  type Envelope,
+  isPackSubject,
+  type Logger,
+  TELEMETRY_STREAM,
+  tryDecodeEnvelope,
+} from "@lifeline/contracts";
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type AlertRuleSource, type SourcedRule, watchAlertRules } from "./alert-rule-source.ts";
+import { BatchConsumer } from "./batch-consumer.ts";
+import type { StreamMessage } from "./jetstream-puller.ts";
+import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
+
+export interface AlertRulesOptions {
+  nats: NatsConnection;
+  jsm: JetStreamManager;
+  /**
+   * Where the engine's state (windows, pending durations, current levels) is kept between runs,
+   * with the stream sequence it covers. Without it a restarted engine starts with empty windows.
+   */
+  stateFile?: string | undefined;
+  /** How long after its end a window closes on the clock when no later reading closed it (default 60 s). */
+  graceMs?: number;
+  /** How often the state is written (default 2 s). */
+  snapshotEveryMs?: number;
+  /** How often the clock is looked at: stale data, windows that closed without a reading (default 1 s). */
+  tickMs?: number;
+  now?: () => number;
+  log: Logger;
+}
+
+export interface AlertRulesStats {
+  rules: number;
+  envelopes: number;
+  readings: number;
+  conditions: number;
+  /** Messages that did not decode (the telemetry sink quarantines them; rules skip them). */
+  undecodable: number;
+  /** Messages evaluated again at start, between the saved state and what had been acknowledged. */
+  caughtUp: number;
+}
+
+interface SavedState {
+  streamSeq: number;
+  engine: RuleEngineState;
+}
+
+/**
+ * The rule engine on the live stream: a durable consumer of its own on the telemetry stream, so
+ * that alerts do not wait for ClickHouse (and keep firing when it is down). Each batch's
+ * conditions are published to the condition stream (message id from key, time and level: a
+ * replayed batch is dropped there) before the batch is acknowledged.
+ */
+export class AlertRulesConsumer {
+  readonly #o: AlertRulesOptions;
+  readonly #js: JetStreamClient;
+  readonly #stats: AlertRulesStats = {
+    rules: 0,
+    envelopes: 0,
+    readings: 0,
+    conditions: 0,
+    undecodable: 0,
+    caughtUp: 0,
+  };
+  #engine: RuleEngine;
+  #streamSeq = 0;
+  #savedAt = 0;
+  #consumer: BatchConsumer | undefined;
+  #source: AlertRuleSource | undefined;
+  #ticker: NodeJS.Timeout | undefined;
+  #publishing: Promise<void> = Promise.resolve();
+
+  constructor(options: AlertRulesOptions) {
+    this.#o = options;
+    this.#js = jetstream(options.nats);
+    const saved = readState(options.stateFile, options.log);
+    // Windows close this long after their end on the clock, so that a reading a little late still counts.
+    const engineOptions = { graceMs: options.graceMs ?? 60_000 };
+    this.#engine =
+      saved === undefined ? new RuleEngine([], engineOptions) : RuleEngine.restore(saved.engine, engineOptions);
+    this.#streamSeq = saved?.streamSeq ?? 0;
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  stats(): AlertRulesStats {
+    return { ...this.#stats, rules: this.#source?.rules().length ?? 0 };
+  }
+
+  rules(): SourcedRule[] {
+    return this.#source?.rules() ?? [];
+  }
+
+  async start(): Promise<void> {
+    this.#source = await watchAlertRules({
+      nats: this.#o.nats,
+      log: this.#o.log,
+      onChange: (rules) => {
+        try {
+          void this.#publish(
+            this.#engine.setRules(
+              rules.map((r) => r.rule),
+              this.#now(),
+            ),
+          ).catch((error: unknown) =>
+            this.#o.log.warn("conditions of changed rules not published", { error: String(error) }),
+          );
+        } catch (error) {
+          this.#o.log.error("alert rules not applied; the previous rules stay in force", { error: String(error) });
+        }
+      },
+    });
+    await this.#catchUp();
+    this.#consumer = new BatchConsumer({
+      nats: this.#o.nats,
+      jsm: this.#o.jsm,
+      stream: TELEMETRY_STREAM,
+      durable: ALERT_RULES_CONSUMER,
+      startAt: "new",
+      batchSize: 2_000,
+      lingerMs: 10,
+      ackWaitMs: 30_000,
+      retryDelayMs: 1_000,
+      handle: (batch) => this.#handle(batch),
+      log: this.#o.log,
+    });
+    await this.#consumer.start();
+    this.#ticker = setInterval(() => {
+      void this.#publish(this.#engine.tick(this.#now())).catch((error: unknown) =>
+        this.#o.log.warn("clock conditions not published; the next tick retries", { error: String(error) }),
+      );
+    }, this.#o.tickMs ?? 1_000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#ticker);
+    await this.#consumer?.stop();
+    await this.#publishing.catch(() => undefined);
+    await this.#source?.close();
+    this.#save(true);
+  }
+
+  async #handle(batch: StreamMessage[]): Promise<void> {
+    const conditions: AlertCondition[] = [];
+    for (const m of batch) {
+      for (const e of this.#envelopes(m)) {
+        this.#stats.envelopes++;
+        this.#stats.readings += e.readings.length;
+        conditions.push(...this.#engine.evaluate(e.site, e.device, e.readings));
+      }
+      if (m.seq > this.#streamSeq) this.#streamSeq = m.seq;
+    }
+    await this.#publish(conditions);
+    this.#save(false);
+  }
+
+  #envelopes(m: { subject: string; data: Uint8Array }): Envelope[] {
+    let payloads: Uint8Array[];
+    try {
+      payloads = isPackSubject(m.subject) ? decodePack(m.data).map((e) => e.payload) : [m.data];
+    } catch {
+      this.#stats.undecodable++;
+      return [];
+    }
+    const out: Envelope[] = [];
+    for (const p of payloads) {
+      const d = tryDecodeEnvelope(p);
+      if (d.ok) out.push(d.envelope);
+      else this.#stats.undecodable++;
+    }
+    return out;
+  }
+
+  /** Publishes in order, one publish at a time across batches and ticks; resolves when all were stored. */
+  #publish(conditions: readonly AlertCondition[]): Promise<void> {
+    if (conditions.length === 0) return this.#publishing;
+    const work = this.#publishing.then(async () => {
+      const acks = conditions.map((c) =>
+        this.#js.publish(alertConditionSubject(c), JSON.stringify(c), {
+          msgID: `${alertKey(c)}@${c.at}:${c.level ?? "clear"}`,
+        }),
+      );
+      await Promise.all(acks);
+      this.#stats.conditions += conditions.length;
+    });
+    this.#publishing = work.catch(() => undefined);
+    return work;
+  }
+
+  /**
+   * Messages acknowledged after the saved state was written are evaluated again, from the stream,
+   * before the durable consumer resumes: the engine ignores what it had already seen (by source
+   * time), so nothing is counted twice and nothing acknowledged is missing from the windows.
+   */
+  async #catchUp(): Promise<void> {
+    if (this.#streamSeq === 0) return;
+    // Up to what was delivered (not only the ack floor: a batch acknowledged above a gap counts);
+    // what was not acknowledged comes again from the durable consumer and is ignored then.
+    const info = await this.#o.jsm.consumers.info(TELEMETRY_STREAM, ALERT_RULES_CONSUMER).catch(() => undefined);
+    const stream = await this.#o.jsm.streams.info(TELEMETRY_STREAM);
+    const until = Math.min(info?.delivered.stream_seq ?? 0, stream.state.last_seq);
+    if (until <= this.#streamSeq) return;
+    const consumer = await this.#js.consumers.get(TELEMETRY_STREAM, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.#streamSeq + 1,
+    });
+    const messages = await consumer.consume({ max_messages: 1_000 });
+    for await (const m of messages) {
+      const conditions: AlertCondition[] = [];
+      for (const e of this.#envelopes(m)) conditions.push(...this.#engine.evaluate(e.site, e.device, e.readings));
+      await this.#publish(conditions);
+      this.#stats.caughtUp++;
+      this.#streamSeq = m.seq;
+      if (m.seq >= until) break;
+    }
+    await messages.close();
+    this.#o.log.info("alert rules caught up", { messages: this.#stats.caughtUp, until });
+  }
+
+  #save(force: boolean): void {
+    const file = this.#o.stateFile;
+    if (file === undefined) return;
+    const now = performance.now();
+    if (!force && now - this.#savedAt < (this.#o.snapshotEveryMs ?? 2_000)) return;
+    this.#savedAt = now;
+    const state: SavedState = { streamSeq: this.#streamSeq, engine: this.#engine.snapshot() };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
+  }
+}
+
+function readState(file: string | undefined, log: Logger): SavedState | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as SavedState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      log.warn("alert rule state not readable; starting with empty windows", { file, error: String(error) });
+    }
+    return undefined;
+  }
+}
