@@ -14,7 +14,7 @@ import {
 } from "@lifeline/contracts";
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type AlertRuleSource, type SourcedRule, watchAlertRules } from "./alert-rule-source.ts";
+import { type AlertRuleSource, type RuleProblem, type SourcedRule, watchAlertRules } from "./alert-rule-source.ts";
 import { BatchConsumer } from "./batch-consumer.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
@@ -99,6 +99,16 @@ export class AlertRulesConsumer {
 
   rules(): SourcedRule[] {
     return this.#source?.rules() ?? [];
+  }
+
+  /** Rules that are not in force because they do not validate, with the reason. */
+  problems(): RuleProblem[] {
+    return this.#source?.problems() ?? [];
+  }
+
+  /** Where the rules come from (the API's routes list and edit them through it). */
+  source(): AlertRuleSource | undefined {
+    return this.#source;
   }
 
   async start(): Promise<void> {
