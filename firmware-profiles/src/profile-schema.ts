@@ -1,4 +1,4 @@
-import { deviceConfigSchema, idSchema, UTC_OFFSET_PATTERN } from "@lifeline/contracts";
+import { alertRulesSchema, deviceConfigSchema, idSchema, UTC_OFFSET_PATTERN } from "@lifeline/contracts";
 import { z } from "zod";
 import { deviceEntrySchema } from "./device-entry-schema.ts";
 import { journalSchema } from "./journal-schema.ts";
@@ -48,6 +48,10 @@ const common = {
   gateway: gatewaySchema,
   uplink: uplinkSchema,
   rules: z.array(ruleSchema).max(10_000).default([]).describe("Edge rules, applied per device and metric"),
+  alerts: alertRulesSchema
+    .max(10_000)
+    .default([])
+    .describe("Alert rules of this site, evaluated by the stream processor (site must be the profile's site)"),
   journal: journalSchema,
 };
 
@@ -64,6 +68,7 @@ export const profileSchema = z
       .max(10_000)
       .describe("Every device the gateway reads or receives: complete configurations or templates with overrides"),
     rules: common.rules,
+    alerts: common.alerts,
     journal: common.journal,
   })
   .meta({ title: "Lifeline gateway profile" });
@@ -76,6 +81,7 @@ export const resolvedProfileSchema = z.strictObject({
   uplink: common.uplink,
   devices: z.array(deviceConfigSchema).min(1).max(10_000),
   rules: common.rules,
+  alerts: common.alerts,
   journal: common.journal,
 });
 

@@ -1,4 +1,5 @@
 import { DEVICE_TYPES, UTC_OFFSET_PATTERN } from "@lifeline/contracts";
+import { checkAlertRules } from "./checks/alert-rules.ts";
 import type { CheckContext, DeviceView, ProfileCheck } from "./checks/check-context.ts";
 import { checkDuplicateDeviceIds } from "./checks/device-ids.ts";
 import { checkListenPorts } from "./checks/listen-ports.ts";
@@ -37,6 +38,7 @@ export const PROFILE_CHECKS: readonly ProfileCheck[] = [
   checkListenPorts,
   checkSharedLines,
   checkRules,
+  checkAlertRules,
   checkJournalSync,
   checkOpcuaTrust,
 ];

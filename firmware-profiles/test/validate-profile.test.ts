@@ -78,7 +78,7 @@ describe("validateProfile", () => {
       "p.yaml",
     );
     expect(problems.map(formatProblem)).toEqual([
-      'p.yaml:5:1: error: x-line: unknown key "x-line" (hint: known keys: format, site, gateway, uplink, devices, rules, journal)',
+      'p.yaml:5:1: error: x-line: unknown key "x-line" (hint: known keys: format, site, gateway, uplink, devices, rules, alerts, journal)',
     ]);
   });
 
