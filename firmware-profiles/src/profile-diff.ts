@@ -12,7 +12,7 @@ export type ChangeKind = "added" | "removed" | "changed";
  */
 export interface ProfileChange {
   kind: ChangeKind;
-  scope: "profile" | "device" | "point" | "station" | "rule";
+  scope: "profile" | "device" | "point" | "station" | "rule" | "alert";
   subject: string;
   field?: string;
   from?: unknown;
@@ -116,6 +116,11 @@ export function diffProfiles(a: ResolvedProfile, b: ResolvedProfile): ProfileCha
         ...fieldChanges("rule", key, without(x, "kind", "device", "metric"), without(y, "kind", "device", "metric")),
       );
   }
+  for (const [id, x, y] of matchBy(a.alerts, b.alerts, (r) => r.id)) {
+    if (x === undefined) changes.push({ kind: "added", scope: "alert", subject: id, to: y });
+    else if (y === undefined) changes.push({ kind: "removed", scope: "alert", subject: id, from: x });
+    else changes.push(...fieldChanges("alert", id, without(x, "id"), without(y, "id")));
+  }
   changes.push(...fieldChanges("profile", "journal", a.journal, b.journal));
   return changes;
 }
@@ -148,7 +153,7 @@ export function formatDiff(changes: readonly ProfileChange[]): string {
     .map((c) => {
       if (c.kind === "changed") {
         const field = c.field === undefined ? "" : `${c.field} `;
-        const what = c.scope === "rule" ? `rule ${c.subject}` : c.subject;
+        const what = c.scope === "rule" || c.scope === "alert" ? `${c.scope} ${c.subject}` : c.subject;
         return `~ ${what}: ${field}${formatValue(c.from)} → ${formatValue(c.to)}`;
       }
       const sign = c.kind === "added" ? "+" : "-";

@@ -34,6 +34,8 @@ describe("diffProfiles", () => {
         "{ device: dust-01, metric: pm10, kind: range, min: 0, max: 25 }",
       )
       .replace("  - { device: gas-01, metric: gas_lel, kind: range, min: 0, max: 100 }\n", "")
+      .replace(/ {2}- id: gas-lel\n( {4}.*\n)+/, "")
+      .replace("levels: { IV: 150, III: 250, II: 350, I: 500 }", "levels: { IV: 120, III: 250, II: 350, I: 500 }")
       .replace("url: mqtt://127.0.0.1:1883", "url: mqtts://127.0.0.1:8883")
       .replace("maxBytes: 512MiB", "maxBytes: 1GiB");
     const changes = diffProfiles(resolve(base), resolve(changed));
@@ -48,6 +50,8 @@ describe("diffProfiles", () => {
         "- device gas-01",
         "~ rule range dust-01/pm10: max 20 → 25",
         "- rule range gas-01/gas_lel",
+        "~ alert pm10-15min: levels.IV 150 → 120",
+        "- alert gas-lel",
         "~ journal: maxBytes 536870912 → 1073741824",
       ].join("\n"),
     );

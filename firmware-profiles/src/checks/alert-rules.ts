@@ -25,8 +25,13 @@ export function checkAlertRules(context: CheckContext): Finding[] {
   const site = isRecord(context.profile.site) ? context.profile.site.id : undefined;
   if (!Array.isArray(alerts)) return [];
   const known = new Map<string, Set<string>>();
+  // Devices that did not resolve are known by id, without metrics (their own problems are reported).
+  const broken = new Set<string>();
   for (const { resolved } of context.devices) {
-    if (resolved.config === undefined) continue;
+    if (resolved.config === undefined) {
+      if (typeof resolved.raw?.id === "string") broken.add(resolved.raw.id);
+      continue;
+    }
     for (const [device, metrics] of metricsOf(resolved.config)) {
       known.set(device, new Set([...(known.get(device) ?? []), ...metrics]));
     }
@@ -42,7 +47,7 @@ export function checkAlertRules(context: CheckContext): Finding[] {
         message: `expected the profile's site ${JSON.stringify(site)}, found ${JSON.stringify(rule.site)}`,
       });
     }
-    if (typeof rule.device !== "string" || rule.device === "*") return;
+    if (typeof rule.device !== "string" || rule.device === "*" || broken.has(rule.device)) return;
     const metrics = known.get(rule.device);
     if (metrics === undefined) {
       const guess = closestMatch(rule.device, known.keys());
