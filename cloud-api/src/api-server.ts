@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from "@lifeline/contracts";
-import type { AlertStore, TelemetryStore } from "@lifeline/store";
+import type { TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
   alertCommandBodySchema,
@@ -7,7 +7,8 @@ import {
   alertRoutes,
   silenceBodySchema,
 } from "./alerts/alert-routes.ts";
-import type { AlertService } from "./alerts/alert-service.ts";
+import type { Alerting } from "./alerts/alerting.ts";
+import { ruleListParamsSchema, ruleRoutes } from "./alerts/rule-routes.ts";
 import { catalogueParamsSchema, catalogueRoute, deviceBodySchema, latestParamsSchema } from "./catalogue-route.ts";
 import { answerErrors } from "./error-handler.ts";
 import { exportParamsSchema, exportRoute } from "./export-route.ts";
@@ -16,6 +17,12 @@ import { openApiDocument, type RouteDoc } from "./openapi.ts";
 import { seriesParamsSchema, seriesRoute } from "./series-route.ts";
 import { type SqlLimits, sqlBodySchema, sqlRoute } from "./sql-route.ts";
 import { topParamsSchema, topRoute } from "./top-route.ts";
+import {
+  deadLetterQuerySchema,
+  replayBodySchema,
+  webhookBodySchema,
+  webhookRoutes,
+} from "./webhooks/webhook-routes.ts";
 
 /** Every route of the API as the OpenAPI document describes it. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -110,6 +117,60 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     summary: "End a silence now; alerts still firing are sent",
     pathParams: { id: "Silence id" },
   },
+  {
+    method: "get",
+    path: "/v1/rules",
+    summary: "Alert rules in force (from the API and from gateway profiles), and rules that are not, with why",
+    query: ruleListParamsSchema,
+  },
+  {
+    method: "put",
+    path: "/v1/rules/:site/:id",
+    summary: "Create or replace an alert rule; the rule engine applies it without a restart",
+    pathParams: { site: "The site", id: "Rule id, unique within the site" },
+  },
+  {
+    method: "delete",
+    path: "/v1/rules/:site/:id",
+    summary: "Delete an API rule; alerts it held open are resolved",
+    pathParams: { site: "The site", id: "Rule id" },
+  },
+  {
+    method: "get",
+    path: "/v1/webhooks",
+    summary: "Webhook subscribers (secrets are never returned) with delivery counters",
+  },
+  {
+    method: "get",
+    path: "/v1/webhooks/:id",
+    summary: "One webhook subscriber with its delivery counters",
+    pathParams: { id: "Subscriber id" },
+  },
+  {
+    method: "put",
+    path: "/v1/webhooks/:id",
+    summary: "Create or replace a webhook subscriber (URL, filter, secret, format)",
+    pathParams: { id: "Subscriber id" },
+    body: webhookBodySchema,
+  },
+  {
+    method: "delete",
+    path: "/v1/webhooks/:id",
+    summary: "Delete a webhook subscriber",
+    pathParams: { id: "Subscriber id" },
+  },
+  {
+    method: "get",
+    path: "/v1/webhooks/dead-letters",
+    summary: "Deliveries given up after their retry time, with attempts and the last error",
+    query: deadLetterQuerySchema,
+  },
+  {
+    method: "post",
+    path: "/v1/webhooks/dead-letters/replay",
+    summary: "Deliver dead letters again now (one, or all of a subscriber); removed only after a 2xx",
+    body: replayBodySchema,
+  },
 ];
 
 export interface ApiOptions {
@@ -120,8 +181,8 @@ export interface ApiOptions {
   sqlLimits?: Partial<SqlLimits>;
   /** Extra fields for `GET /v1/status` (pipeline counters from the process that hosts the API). */
   status?: () => Record<string, unknown>;
-  /** The alert board's routes, when this process runs the alert service. */
-  alerts?: { store: AlertStore; service: AlertService };
+  /** Alerts, rules and webhooks, when this process runs alerting (see startAlerting). */
+  alerting?: (Pick<Alerting, "store" | "service"> & Partial<Alerting>) | undefined;
 }
 
 /** Builds the HTTP API without listening, so that tests can use `app.inject()`. */
@@ -137,8 +198,15 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(exportRoute(options.store));
   await app.register(gapsRoute(options.store));
   await app.register(sqlRoute(options.store, options.sqlLimits));
-  if (options.alerts !== undefined) {
-    await app.register(alertRoutes(options.alerts.store, options.alerts.service, options.now ?? Date.now));
+  const alerting = options.alerting;
+  if (alerting !== undefined) {
+    await app.register(alertRoutes(alerting.store, alerting.service, options.now ?? Date.now));
+    if (alerting.ruleBucket !== undefined && alerting.rules !== undefined) {
+      await app.register(ruleRoutes(alerting.ruleBucket, alerting.rules));
+    }
+    if (alerting.registry !== undefined && alerting.deadLetters !== undefined && alerting.dispatcher !== undefined) {
+      await app.register(webhookRoutes(alerting.registry, alerting.deadLetters, alerting.dispatcher));
+    }
   }
   const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" });
   app.get("/openapi.json", async () => document);

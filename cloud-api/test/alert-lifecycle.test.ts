@@ -98,7 +98,9 @@ describe("alert lifecycle", () => {
       }),
     );
     l.acknowledge(id, "op", "", T0 + 1);
-    expect(() => l.acknowledge(id, "op", "", T0 + 2)).toThrow(/is acknowledged; acknowledged is allowed only from firing/);
+    expect(() => l.acknowledge(id, "op", "", T0 + 2)).toThrow(
+      /is acknowledged; acknowledged is allowed only from firing/,
+    );
   });
 
   it("suppresses notifications while a key flaps and sends the settled state afterwards", () => {

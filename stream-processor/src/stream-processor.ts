@@ -9,6 +9,7 @@ import {
 import type { TelemetryStore } from "@lifeline/store";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { AlertRulesConsumer, type AlertRulesStats } from "./alert-rules-consumer.ts";
 import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
 import { quarantineSink } from "./quarantine-sink.ts";
 import { emptyTelemetrySinkStats, type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
@@ -31,16 +32,24 @@ export interface StreamProcessorOptions {
    * JetStream's duplicate window no longer drops a replay that old (default: 2 h, the stream's window).
    */
   replayCheckAfterMs?: number;
+  /**
+   * Runs the alert rule engine on the telemetry stream (its own durable consumer), with its state
+   * kept in `stateFile`. Off when absent.
+   */
+  alertRules?: { stateFile?: string | undefined; tickMs?: number; graceMs?: number } | undefined;
   log?: Logger;
 }
 
 export interface StreamProcessorStats {
   telemetry: TelemetrySinkStats & BatchConsumerStats;
   quarantine: { quarantined: number } & BatchConsumerStats;
+  alertRules?: AlertRulesStats;
 }
 
 export interface StreamProcessor {
   stats(): StreamProcessorStats;
+  /** The rule engine's consumer, when `alertRules` was given. */
+  readonly alertRules: AlertRulesConsumer | undefined;
   /** Stops pulling, stores and acknowledges what was received. */
   stop(): Promise<void>;
 }
@@ -74,16 +83,26 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     durable: QUARANTINE_SINK_CONSUMER,
     handle: quarantineSink(options.store, qrnStats),
   });
+  const alertRules =
+    options.alertRules === undefined
+      ? undefined
+      : new AlertRulesConsumer({ nats: options.nats, jsm, log, ...options.alertRules });
   await telemetry.start();
   await quarantine.start();
-  log.info("stream processor consuming", { streams: [TELEMETRY_STREAM, QUARANTINE_STREAM] });
+  await alertRules?.start();
+  log.info("stream processor consuming", {
+    streams: [TELEMETRY_STREAM, QUARANTINE_STREAM],
+    alertRules: alertRules?.rules().length ?? "off",
+  });
   return {
+    alertRules,
     stats: () => ({
       telemetry: { ...tlmStats, ...telemetry.stats() },
       quarantine: { ...qrnStats, ...quarantine.stats() },
+      ...(alertRules === undefined ? {} : { alertRules: alertRules.stats() }),
     }),
     async stop() {
-      await Promise.all([telemetry.stop(), quarantine.stop()]);
+      await Promise.all([telemetry.stop(), quarantine.stop(), alertRules?.stop()]);
     },
   };
 }
