@@ -1,17 +1,20 @@
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { buildApi } from "@lifeline/cloud-api";
+import { buildApi, startAlerting } from "@lifeline/cloud-api";
 import { startStreamProcessor } from "@lifeline/stream-processor";
 import { connectNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { openStore, STORE_OPTIONS, STORE_USAGE } from "./store-options.ts";
 import { untilSignal } from "./until-signal.ts";
 
-export const PROCESSOR_USAGE = `lifeline processor --nats URL[,URL…] [--data DIR] [--api-port N] [--batch 5000] [store options]
+export const PROCESSOR_USAGE = `lifeline processor --nats URL[,URL…] [--data DIR] [--api-port N] [--batch 5000] [--alerts all|rules|off] [store options]
 
   Runs the stream processor alone: durable JetStream consumers write telemetry into embedded
   ClickHouse under --data (default ./.lifeline/clickhouse) and acknowledge only what it committed.
   --api-port also serves the HTTP API from the same process (chdb allows one process per folder).
+  --alerts all (default) also runs the alert rule engine, the alert service (lifecycle, stored in
+  ClickHouse) and webhook delivery; rules runs the engine only; off neither. Run alerts in one
+  process of a deployment.
   Prints "ready" once consuming. SIGTERM or Ctrl-C stops after storing what it received.
 
 ${STORE_USAGE}`;
@@ -26,12 +29,17 @@ export async function processorCommand(argv: string[]): Promise<number> {
       host: { type: "string", default: "127.0.0.1" },
       batch: { type: "string", default: "5000" },
       linger: { type: "string", default: "250" },
+      alerts: { type: "string", default: "all" },
       ...STORE_OPTIONS,
     },
     strict: true,
   });
   if (values.nats === undefined) {
     process.stderr.write(`lifeline processor: --nats is required\n\n${PROCESSOR_USAGE}\n`);
+    return 2;
+  }
+  if (!["all", "rules", "off"].includes(values.alerts)) {
+    process.stderr.write(`lifeline processor: --alerts expects all, rules or off, found ${values.alerts}\n`);
     return 2;
   }
   const log = consoleLogger("stream-processor");
@@ -42,19 +50,37 @@ export async function processorCommand(argv: string[]): Promise<number> {
     store,
     batchSize: Number(values.batch),
     lingerMs: Number(values.linger),
+    alertRules:
+      values.alerts === "off" ? undefined : { stateFile: join(dirname(resolve(values.data)), "alert-rules.json") },
     log,
   });
+  const alerting =
+    values.alerts === "all"
+      ? await startAlerting({
+          nats,
+          driver: store.driver,
+          rules: processor.alertRules?.source(),
+          log: consoleLogger("alerts"),
+        })
+      : undefined;
   const api =
     values["api-port"] === undefined
       ? undefined
       : await buildApi({
           store,
           log: consoleLogger("cloud-api"),
-          status: () => ({ streamProcessor: processor.stats() }),
+          alerting,
+          status: () => ({
+            streamProcessor: processor.stats(),
+            ...(alerting === undefined
+              ? {}
+              : { alerts: alerting.service.stats(), webhooks: alerting.dispatcher.allStats() }),
+          }),
         });
   await api?.listen({ port: Number(values["api-port"]), host: values.host });
   process.stdout.write("ready\n");
   await untilSignal();
+  await alerting?.stop();
   await processor.stop();
   await api?.close();
   await nats.drain();

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { buildApi } from "@lifeline/cloud-api";
+import { type Alerting, buildApi, startAlerting } from "@lifeline/cloud-api";
 import type { Logger } from "@lifeline/contracts";
 import { type EdgeAgent, startEdgeAgent } from "@lifeline/edge-agent";
 import { ensureStreams, type Gateway, type NatsServerProcess, startGateway, startNatsServer } from "@lifeline/gateway";
@@ -37,6 +37,7 @@ export interface Stack {
   store: TelemetryStore;
   gateway: Gateway;
   processor: StreamProcessor;
+  alerting: Alerting;
   api: FastifyInstance;
   demo: DemoSite | undefined;
   agent: EdgeAgent | undefined;
@@ -85,9 +86,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store,
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
+      alertRules: { stateFile: join(options.dataDir, "alert-rules.json") },
       log: logger("stream-processor"),
     });
     cleanups.push(() => processor.stop());
+
+    const alerting = await startAlerting({
+      nats,
+      driver: store.driver,
+      rules: processor.alertRules?.source(),
+      log: logger("alerts"),
+    });
+    cleanups.push(() => alerting.stop());
 
     const gateway = await startGateway({ nats, port: options.mqttPort ?? 1883, host, log: logger("gateway") });
     cleanups.push(() => gateway.close());
@@ -96,7 +106,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const api = await buildApi({
       store,
       log: logger("cloud-api"),
-      status: () => ({ gateway: gateway.stats(), streamProcessor: processor.stats() }),
+      alerting,
+      status: () => ({
+        gateway: gateway.stats(),
+        streamProcessor: processor.stats(),
+        alerts: alerting.service.stats(),
+        webhooks: alerting.dispatcher.allStats(),
+      }),
     });
     await api.listen({ port: options.apiPort ?? 8080, host });
     cleanups.push(() => api.close());
@@ -124,6 +140,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store,
       gateway,
       processor,
+      alerting,
       api,
       demo,
       agent,

@@ -66,7 +66,8 @@ export function createReceiver({ secrets, onEvent, processed = new Set(), log = 
       log(`refused: ${checked.reason}`);
       return answer(401, checked.reason);
     }
-    const key = checked.idempotencyKey;
+    // Per subscriber: one receiver may serve several subscriptions, each sent every event once.
+    const key = `${checked.subscriberId} ${checked.idempotencyKey}`;
     if (processed.has(key)) return answer(200, "already processed");
     // The same event arriving twice at once (a retry racing the original): let the retry come back.
     if (inProgress.has(key)) return answer(409, "being processed");
