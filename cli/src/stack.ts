@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Alerting, buildApi, startAlerting } from "@lifeline/cloud-api";
-import type { Logger } from "@lifeline/contracts";
+import { alertRuleKey, type Logger } from "@lifeline/contracts";
 import { type EdgeAgent, startEdgeAgent } from "@lifeline/edge-agent";
 import { ensureStreams, type Gateway, type NatsServerProcess, startGateway, startNatsServer } from "@lifeline/gateway";
 import type { TelemetryStore } from "@lifeline/store";
@@ -51,6 +51,36 @@ export interface Stack {
  * processor and the API around one embedded ClickHouse (chdb allows one process per data folder,
  * so the process that writes also answers queries).
  */
+/**
+ * Alert rules for the demo mine, so that `npm start` shows alerts: the 15-minute PM10 average
+ * against limits in mg/m³ (the demo monitors report 0.10–0.21 over the day) and devices offline.
+ * Put only when absent: an operator's edit through the API is kept across restarts.
+ */
+async function putDemoRules(alerting: Alerting, site: string): Promise<void> {
+  const rules = [
+    {
+      id: "pm10-15min",
+      device: "*",
+      kind: "window",
+      metric: "pm10",
+      windowMs: 900_000,
+      minSamples: 10,
+      direction: "above",
+      levels: { IV: 0.15, III: 0.2, II: 0.3, I: 0.5 },
+      description: "PM10 15-minute average against the site limits (mg/m³)",
+    },
+    { id: "offline", device: "*", kind: "stale", levels: { IV: 300_000, II: 1_800_000 }, description: "No reading" },
+  ];
+  for (const rule of rules) {
+    await alerting.ruleBucket
+      .create(alertRuleKey(site, rule.id), JSON.stringify({ site, ...rule }))
+      .catch((error: unknown) => {
+        // create() refuses a key that exists: the rule was put before (or edited), keep it.
+        if (!/wrong last sequence|exists/i.test(String(error))) throw error;
+      });
+  }
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const host = options.host ?? "127.0.0.1";
   const logger = options.logger ?? (() => ({ info() {}, warn() {}, error() {} }));
@@ -123,6 +153,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let agent: EdgeAgent | undefined;
     if (options.demo) {
       demo = await startDemoSite({ pollIntervalMs: options.demoPollIntervalMs });
+      await putDemoRules(alerting, demo.site);
       cleanups.push(() => (demo as DemoSite).stop());
       agent = await startEdgeAgent(demo.agentConfig(mqttUrl), {
         dataDir: join(options.dataDir, "agent"),
