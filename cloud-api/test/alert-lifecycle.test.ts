@@ -178,4 +178,46 @@ describe("alert lifecycle", () => {
     expect(next[0]?.event.seq).toBe(3);
     expect(next[0]?.event.alertId).toBe(last.event.alertId);
   });
+
+  it("tells subscribers of an end they did not hear: a close held back while flapping is sent at the next tick", () => {
+    const l = new AlertLifecycle({ flapWindowMs: 10 * MIN, flapMaxChanges: 4, renotifyEveryMs: 0 });
+    const out: LifecycleOutput[] = [];
+    for (let i = 0; i < 4; i++) out.push(...l.applyCondition(cond(T0 + i * MIN, i % 2 === 0 ? "III" : null)));
+    const id = out[0]?.event.alertId as string;
+    out.push(l.close(id, "op", "sensor replaced", T0 + 5 * MIN));
+    expect(brief(out)).toEqual([
+      "fired:firing:III:sent",
+      "resolved:resolved:III:sent",
+      "reopened:firing:III:sent",
+      "resolved:resolved:III:held",
+      "closed:closed:III:held",
+    ]);
+    // A close ends the flap history: the end is sent at once, and once.
+    expect(brief(l.tick(T0 + 6 * MIN))).toEqual(["renotified:closed:III:sent"]);
+    expect(l.tick(T0 + 30 * MIN)).toEqual([]);
+    // The next alert of the key starts with a clean history.
+    expect(brief(l.applyCondition(cond(T0 + 31 * MIN, "IV")))).toEqual(["fired:firing:IV:sent"]);
+  });
+
+  it("sends an acknowledgement held back by a silence when the silence ends", () => {
+    const l = new AlertLifecycle({ renotifyEveryMs: 0 });
+    const [fired] = l.applyCondition(cond(T0, "II"));
+    l.setSilences([
+      {
+        id: "s",
+        site: "mine-3",
+        device: "",
+        rule: "",
+        startsAt: T0 + MIN,
+        endsAt: T0 + 10 * MIN,
+        by: "p",
+        comment: "",
+        createdAt: T0,
+      },
+    ]);
+    const ack = l.acknowledge(fired?.event.alertId as string, "op", "on it", T0 + 2 * MIN);
+    expect(brief([ack])).toEqual(["acknowledged:acknowledged:II:held"]);
+    expect(l.tick(T0 + 9 * MIN)).toEqual([]);
+    expect(brief(l.tick(T0 + 10 * MIN))).toEqual(["renotified:acknowledged:II:sent"]);
+  });
 });

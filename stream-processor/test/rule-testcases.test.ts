@@ -1,63 +1,14 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { type AlertCondition, alertRulesSchema, type Reading } from "@lifeline/contracts";
+import type { AlertCondition } from "@lifeline/contracts";
 import { describe, expect, it } from "vitest";
 import { RuleEngine } from "../src/rules/rule-engine.ts";
+import { type CaseStep, loadRuleCase, ruleCaseNames } from "../testcases/alert-rules/rule-case.ts";
 
-const ROOT = join(import.meta.dirname, "../testcases/alert-rules");
-
-/** One step of a case: an envelope's readings for one device, or a clock tick. */
-type Step = { tick: number } | EnvelopeStep;
-type EnvelopeStep = { site: string; device: string; readings: Reading[] };
-
-function parseTs(text: string, where: string): number {
-  const ts = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (Number.isNaN(ts)) throw new Error(`${where}: expected an ISO-8601 time or ms, found ${JSON.stringify(text)}`);
-  return ts;
-}
-
-/**
- * The readings cut into envelopes — consecutive rows of one (site, device), cut again at a blank
- * line — with each tick placed before the first row whose source time is after it.
- */
-function loadSteps(dir: string): Step[] {
-  const lines = readFileSync(join(dir, "readings.csv"), "utf8").split(/\r?\n/);
-  const header = (lines.shift() ?? "").split(",");
-  expect(header.slice(0, 6)).toEqual(["site", "device", "metric", "ts", "value", "quality"]);
-  let ticks: number[] = [];
-  try {
-    const tickLines = readFileSync(join(dir, "ticks.csv"), "utf8").split(/\r?\n/).slice(1);
-    ticks = tickLines.filter((l) => l.trim() !== "").map((l, i) => parseTs(l.trim(), `ticks.csv:${i + 2}`));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const steps: Step[] = [];
-  let batch: EnvelopeStep | undefined;
-  lines.forEach((line, i) => {
-    if (line.trim() === "") {
-      batch = undefined;
-      return;
-    }
-    const [site = "", device = "", metric = "", ts = "", value = "", quality = "", unit = ""] = line.split(",");
-    const reading = { metric, ts: parseTs(ts, `readings.csv:${i + 2}`), value: Number(value), unit, quality };
-    while (ticks.length > 0 && (ticks[0] as number) < reading.ts) {
-      steps.push({ tick: ticks.shift() as number });
-      batch = undefined;
-    }
-    if (batch === undefined || batch.site !== site || batch.device !== device) {
-      batch = { site, device, readings: [] };
-      steps.push(batch);
-    }
-    batch.readings.push(reading as Reading);
+/** Operator commands are the lifecycle's business (cloud-api/test/alert-corpus.test.ts): the engine skips them. */
+function run(engine: RuleEngine, steps: readonly CaseStep[]): AlertCondition[] {
+  return steps.flatMap((step) => {
+    if (step.kind === "tick") return engine.tick(step.at);
+    return step.kind === "envelope" ? engine.evaluate(step.site, step.device, step.readings) : [];
   });
-  for (const tick of ticks) steps.push({ tick });
-  return steps;
-}
-
-function run(engine: RuleEngine, steps: readonly Step[]): AlertCondition[] {
-  return steps.flatMap((step) =>
-    "tick" in step ? engine.tick(step.tick) : engine.evaluate(step.site, step.device, step.readings),
-  );
 }
 
 /** Times as ISO strings, as expected.json writes them. */
@@ -89,8 +40,12 @@ const PROMISED = [
   "model-score",
   "bad-quality-ignored",
   "replay-ignored",
+  "flapping",
+  "silence",
+  "acknowledge-and-escalate",
+  "reopen",
 ];
-const cases = readdirSync(ROOT).filter((name) => statSync(join(ROOT, name)).isDirectory());
+const cases = ruleCaseNames();
 
 describe("alert rule test cases", () => {
   it("has the cases the corpus promises", () => {
@@ -98,10 +53,7 @@ describe("alert rule test cases", () => {
   });
 
   describe.each(cases)("%s", (name) => {
-    const dir = join(ROOT, name);
-    const rules = alertRulesSchema.parse(JSON.parse(readFileSync(join(dir, "rules.json"), "utf8")));
-    const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
-    const steps = loadSteps(dir);
+    const { rules, expected, steps } = loadRuleCase(name);
 
     it("emits exactly the expected conditions", () => {
       expect(run(new RuleEngine(rules), steps).map(readable)).toEqual(expected);
@@ -110,7 +62,7 @@ describe("alert rule test cases", () => {
     it("emits nothing when every envelope is delivered again", () => {
       const engine = new RuleEngine(rules);
       run(engine, steps);
-      const again = steps.filter((s) => !("tick" in s));
+      const again = steps.filter((s) => s.kind === "envelope");
       expect(run(engine, again)).toEqual([]);
     });
 

@@ -30,9 +30,9 @@ export interface LifecycleOutput extends StoredAlertEvent {
   notify: boolean;
 }
 
-/** What subscribers last learned of an alert: whether it is firing, and at which level. */
+/** What subscribers last learned of an alert: its state and level, and when. */
 interface Notified {
-  firing: boolean;
+  state: AlertEvent["state"];
   level: AlertLevel;
   at: number;
 }
@@ -70,8 +70,7 @@ export class AlertLifecycle {
     this.#policy = { ...DEFAULT_LIFECYCLE_POLICY, ...policy };
     for (const { event, conditionAt } of restored) {
       // After a restart subscribers are taken to know what was stored and not silenced.
-      const notified =
-        event.silenced || event.flapping ? undefined : { firing: isFiring(event), level: event.level, at: event.at };
+      const notified = event.silenced || event.flapping ? undefined : { state: event.state, level: event.level, at: event.at };
       this.#keys.set(event.key, { last: event, conditionAt, changes: [], notified });
       this.#byAlert.set(event.alertId, event.key);
     }
@@ -158,20 +157,20 @@ export class AlertLifecycle {
 
   /**
    * Clock work: a key that stopped flapping, or whose silence ended, has its current state sent
-   * (if subscribers knew something else); an unacknowledged firing alert is sent again after
-   * `renotifyEveryMs`.
+   * when subscribers know another (also an end they did not hear of: resolved or closed while
+   * held back); an unacknowledged firing alert is sent again after `renotifyEveryMs`.
    */
   tick(now: number): LifecycleOutput[] {
     const out: LifecycleOutput[] = [];
     for (const [key, k] of this.#keys) {
       const e = k.last;
-      if (e.state === "closed") continue;
+      const n = k.notified;
+      if (e.state === "closed" && (n === undefined || n.state === "closed")) continue;
       k.changes = k.changes.filter((t) => t > now - this.#policy.flapWindowMs);
       const flapping = this.#flapping(k);
       if (flapping || this.silenceOf(e, now) !== undefined) continue;
-      const n = k.notified;
       const firing = isFiring(e);
-      const differs = n === undefined ? firing : n.firing !== firing || (firing && n.level !== e.level);
+      const differs = n === undefined ? firing : n.state !== e.state || n.level !== e.level;
       const due =
         firing &&
         e.state === "firing" &&
@@ -253,7 +252,9 @@ export class AlertLifecycle {
     // A closed or resolved alert that subscribers never heard of stays unheard of.
     const unknown = k.notified === undefined && !isFiring(event);
     const notify = !event.flapping && !event.silenced && !unknown;
-    if (notify) k.notified = { firing: isFiring(event), level: event.level, at: event.at };
+    if (notify) k.notified = { state: event.state, level: event.level, at: event.at };
+    // Flapping is judged per alert: a new alert after a close starts with a clean history.
+    if (event.state === "closed") k.changes = [];
     return { event, conditionAt: k.conditionAt, notify };
   }
 
