@@ -1,3 +1,19 @@
-// The analytics package (features, training, ONNX export, evaluation, model registry) is built
-// by issue 8; it has no public surface yet.
-export {};
+export { FileModelRegistry } from "./registry/file-model-registry.ts";
+export {
+  type ActiveModel,
+  checkModelName,
+  type ModelRegistry,
+  type ModelVersion,
+  RegistryError,
+  type RegistryErrorCode,
+  sha256Hex,
+} from "./registry/model-registry.ts";
+export { MODEL_ACTIVE_BUCKET, MODEL_BUCKET, NatsModelRegistry } from "./registry/nats-model-registry.ts";
+export {
+  MODEL_SPEC_KEY,
+  type ModelSpec,
+  type ModelSpecInput,
+  modelSpecSchema,
+  predMetricOf,
+  scoreMetricOf,
+} from "./serving/model-spec.ts";

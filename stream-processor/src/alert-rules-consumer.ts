@@ -16,6 +16,7 @@ import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream }
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type AlertRuleSource, type RuleProblem, type SourcedRule, watchAlertRules } from "./alert-rule-source.ts";
 import { BatchConsumer } from "./batch-consumer.ts";
+import type { InferenceRunner } from "./inference/inference-runner.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
 
@@ -34,6 +35,11 @@ export interface AlertRulesOptions {
   /** How often the clock is looked at: stale data, windows that closed without a reading (default 1 s). */
   tickMs?: number;
   now?: () => number;
+  /**
+   * Models served on the same stream (decoded once for rules and models): their scores are
+   * published back to the telemetry stream before the batch is acknowledged.
+   */
+  inference?: InferenceRunner | undefined;
   log: Logger;
 }
 
@@ -162,15 +168,21 @@ export class AlertRulesConsumer {
 
   async #handle(batch: StreamMessage[]): Promise<void> {
     const conditions: AlertCondition[] = [];
+    const envelopes: Envelope[] = [];
     for (const m of batch) {
       for (const e of this.#envelopes(m)) {
         this.#stats.envelopes++;
         this.#stats.readings += e.readings.length;
         conditions.push(...this.#engine.evaluate(e.site, e.device, e.readings));
+        if (this.#o.inference !== undefined) envelopes.push(e);
       }
       if (m.seq > this.#streamSeq) this.#streamSeq = m.seq;
     }
-    await this.#publish(conditions);
+    const scores = this.#o.inference === undefined ? [] : await this.#o.inference.score(envelopes);
+    await Promise.all([
+      this.#publish(conditions),
+      ...scores.map((s) => this.#js.publish(s.subject, JSON.stringify(s.envelope), { msgID: s.msgId })),
+    ]);
     this.#save(false);
   }
 

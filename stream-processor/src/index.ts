@@ -10,6 +10,14 @@ export { AlertRulesConsumer, type AlertRulesOptions, type AlertRulesStats } from
 export { BatchConsumer, type BatchConsumerOptions, type BatchConsumerStats } from "./batch-consumer.ts";
 export { dedupToken } from "./dedup-token.ts";
 export {
+  InferenceRunner,
+  type InferenceStats,
+  type ModelScorer,
+  SCORE_GATEWAY,
+  type ScorerLoader,
+} from "./inference/inference-runner.ts";
+export { type ReadyWindow, WindowRows, type WindowRowsStats } from "./inference/window-rows.ts";
+export {
   JetStreamPuller,
   type PullOptions,
   type PullResult,

@@ -11,6 +11,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AlertRulesConsumer, type AlertRulesStats } from "./alert-rules-consumer.ts";
 import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
+import type { InferenceRunner } from "./inference/inference-runner.ts";
 import { quarantineSink } from "./quarantine-sink.ts";
 import { emptyTelemetrySinkStats, type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
 
@@ -36,7 +37,9 @@ export interface StreamProcessorOptions {
    * Runs the alert rule engine on the telemetry stream (its own durable consumer), with its state
    * kept in `stateFile`. Off when absent.
    */
-  alertRules?: { stateFile?: string | undefined; tickMs?: number; graceMs?: number } | undefined;
+  alertRules?:
+    | { stateFile?: string | undefined; tickMs?: number; graceMs?: number; inference?: InferenceRunner | undefined }
+    | undefined;
   log?: Logger;
 }
 

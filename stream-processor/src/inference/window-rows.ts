@@ -1,0 +1,107 @@
+import type { Reading } from "@lifeline/contracts";
+
+/** A full window of one device, ready for a model: `rows` × `inputs` values, oldest row first. */
+export interface ReadyWindow {
+  site: string;
+  device: string;
+  /** Source time of the newest row: the time of the score. */
+  ts: number;
+  values: Float32Array;
+}
+
+interface DeviceRows {
+  /** Rows being filled, by source time (values of the inputs seen so far at that time). */
+  pending: Map<number, (number | undefined)[]>;
+  /** Complete rows, oldest first, at most `window` of them. */
+  rows: { ts: number; values: number[] }[];
+  lastTs: number;
+}
+
+export interface WindowRowsStats {
+  rows: number;
+  windows: number;
+  /** Rows given up because a newer row completed first (an input missing at that time). */
+  incomplete: number;
+  /** Readings not newer than the device's last complete row (replays, late data). */
+  stale: number;
+  /** Windows restarted because consecutive rows were further apart than `maxRowGapMs`. */
+  gaps: number;
+}
+
+/**
+ * Turns a device's readings into model rows — the values of the model's inputs at one source
+ * time — and rows into sliding windows. Deterministic and replay-safe: a reading not newer than
+ * the device's last complete row is ignored, so a redelivered batch yields no window twice.
+ */
+export class WindowRows {
+  readonly #inputs: Map<string, number>;
+  readonly #window: number;
+  readonly #maxGapMs: number;
+  readonly #devices = new Map<string, DeviceRows>();
+  readonly #stats: WindowRowsStats = { rows: 0, windows: 0, incomplete: 0, stale: 0, gaps: 0 };
+
+  constructor(inputs: readonly string[], window: number, maxRowGapMs = Number.POSITIVE_INFINITY) {
+    this.#inputs = new Map(inputs.map((m, i) => [m, i]));
+    this.#window = window;
+    this.#maxGapMs = maxRowGapMs;
+  }
+
+  stats(): WindowRowsStats {
+    return { ...this.#stats };
+  }
+
+  /** Whether a metric is one of the inputs (cheap test before anything else is done). */
+  wants(metric: string): boolean {
+    return this.#inputs.has(metric);
+  }
+
+  /** Adds one envelope's readings; returns the windows they completed, in time order. */
+  add(site: string, device: string, readings: readonly Reading[]): ReadyWindow[] {
+    const key = `${site}/${device}`;
+    let d = this.#devices.get(key);
+    const out: ReadyWindow[] = [];
+    for (const r of readings) {
+      const i = this.#inputs.get(r.metric);
+      if (i === undefined || r.quality === "bad") continue;
+      if (d === undefined) {
+        d = { pending: new Map(), rows: [], lastTs: Number.NEGATIVE_INFINITY };
+        this.#devices.set(key, d);
+      }
+      if (r.ts <= d.lastTs) {
+        this.#stats.stale++;
+        continue;
+      }
+      let row = d.pending.get(r.ts);
+      if (row === undefined) {
+        row = new Array(this.#inputs.size).fill(undefined);
+        d.pending.set(r.ts, row);
+      }
+      row[i] = r.value;
+      if (row.every((v) => v !== undefined)) this.#complete(site, device, d, r.ts, row as number[], out);
+    }
+    return out;
+  }
+
+  #complete(site: string, device: string, d: DeviceRows, ts: number, values: number[], out: ReadyWindow[]): void {
+    for (const t of d.pending.keys()) {
+      if (t > ts) continue;
+      d.pending.delete(t);
+      if (t < ts) this.#stats.incomplete++;
+    }
+    const previous = d.rows[d.rows.length - 1];
+    if (previous !== undefined && ts - previous.ts > this.#maxGapMs) {
+      d.rows.length = 0;
+      this.#stats.gaps++;
+    }
+    d.lastTs = ts;
+    d.rows.push({ ts, values });
+    if (d.rows.length > this.#window) d.rows.shift();
+    this.#stats.rows++;
+    if (d.rows.length < this.#window) return;
+    const width = this.#inputs.size;
+    const flat = new Float32Array(this.#window * width);
+    d.rows.forEach((row, r) => flat.set(row.values, r * width));
+    this.#stats.windows++;
+    out.push({ site, device, ts, values: flat });
+  }
+}
