@@ -1,3 +1,27 @@
+export { AnalyticsError, type AnalyticsErrorCode } from "./onnx/analytics-error.ts";
+export { type MlpActivation, type MlpGraphSpec, type MlpLayer, mlpGraph } from "./onnx/mlp-graph.ts";
+export {
+  type OnnxAttribute,
+  type OnnxDim,
+  type OnnxElemType,
+  OnnxGraph,
+  type OnnxInitializer,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxTensorValues,
+  type OnnxValueInfo,
+  onnxAttr,
+} from "./onnx/onnx-graph.ts";
+export { DEFAULT_IR_VERSION, DEFAULT_OPSET, encodeModel, type OnnxModelOptions } from "./onnx/onnx-model-encoder.ts";
+export { type OnnxModelMetadata, type OnnxOpsetImport, readModelMetadata } from "./onnx/onnx-model-metadata.ts";
+export {
+  type OnnxPort,
+  OnnxScorer,
+  type OnnxScorerOptions,
+  type OnnxTensorData,
+  type OnnxTensorInput,
+  type OnnxTensorOutput,
+} from "./onnx/onnx-scorer.ts";
 export { FileModelRegistry } from "./registry/file-model-registry.ts";
 export {
   type ActiveModel,
