@@ -1,4 +1,5 @@
 import { AGENT_USAGE, agentCommand } from "./agent-command.ts";
+import { ANALYTICS_USAGE, analyticsCommand } from "./analytics-command.ts";
 import { GATEWAY_USAGE, gatewayCommand } from "./gateway-command.ts";
 import { PKI_USAGE, pkiCommand } from "./pki-command.ts";
 import { PROBE_USAGE, probeCommand } from "./probe-command.ts";
@@ -16,6 +17,7 @@ Commands:
   agent      run a gateway's edge agent, configured by flashed profiles
   probe      talk to one device and print what it says (commissioning)
   pki        list and approve OPC UA server certificates
+  analytics  train, evaluate and score models; register, activate and roll back served versions
   help       show this text
 
 ${UP_USAGE}
@@ -30,7 +32,9 @@ ${AGENT_USAGE}
 
 ${PROBE_USAGE}
 
-${PKI_USAGE}`;
+${PKI_USAGE}
+
+${ANALYTICS_USAGE}`;
 
 /** The `lifeline` command: a thin dispatcher; the work lives in the packages. */
 export async function main(argv: string[]): Promise<number> {
@@ -55,6 +59,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return gatewayCommand(rest);
     case "processor":
       return processorCommand(rest);
+    case "analytics":
+      return analyticsCommand(rest);
     case "probe":
       return probeCommand(rest);
     case "profile":

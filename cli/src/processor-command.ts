@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { NatsModelRegistry } from "@lifeline/analytics";
 import { buildApi, startAlerting } from "@lifeline/cloud-api";
 import { startStreamProcessor } from "@lifeline/stream-processor";
 import { connectNats } from "./connect-nats.ts";
@@ -52,6 +53,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
     lingerMs: Number(values.linger),
     alertRules:
       values.alerts === "off" ? undefined : { stateFile: join(dirname(resolve(values.data)), "alert-rules.json") },
+    models: values.alerts === "off" ? undefined : await NatsModelRegistry.open(nats),
     log,
   });
   const alerting =

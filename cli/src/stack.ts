@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { NatsModelRegistry } from "@lifeline/analytics";
 import { type Alerting, buildApi, startAlerting } from "@lifeline/cloud-api";
 import { alertRuleKey, type Logger } from "@lifeline/contracts";
 import { type EdgeAgent, startEdgeAgent } from "@lifeline/edge-agent";
@@ -117,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
       alertRules: { stateFile: join(options.dataDir, "alert-rules.json") },
+      models: await NatsModelRegistry.open(nats),
       log: logger("stream-processor"),
     });
     cleanups.push(() => processor.stop());

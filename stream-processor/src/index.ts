@@ -16,6 +16,7 @@ export {
   SCORE_GATEWAY,
   type ScorerLoader,
 } from "./inference/inference-runner.ts";
+export { loadOnnxScorer } from "./inference/onnx-scorer-loader.ts";
 export { type ReadyWindow, WindowRows, type WindowRowsStats } from "./inference/window-rows.ts";
 export {
   JetStreamPuller,

@@ -6,12 +6,14 @@ import {
   silentLogger,
   TELEMETRY_STREAM,
 } from "@lifeline/contracts";
+import type { ModelRegistry } from "@lifeline/analytics";
 import type { TelemetryStore } from "@lifeline/store";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AlertRulesConsumer, type AlertRulesStats } from "./alert-rules-consumer.ts";
 import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
-import type { InferenceRunner } from "./inference/inference-runner.ts";
+import { InferenceRunner, type InferenceStats } from "./inference/inference-runner.ts";
+import { loadOnnxScorer } from "./inference/onnx-scorer-loader.ts";
 import { quarantineSink } from "./quarantine-sink.ts";
 import { emptyTelemetrySinkStats, type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
 
@@ -40,6 +42,11 @@ export interface StreamProcessorOptions {
   alertRules?:
     | { stateFile?: string | undefined; tickMs?: number; graceMs?: number; inference?: InferenceRunner | undefined }
     | undefined;
+  /**
+   * Serve the active versions of the models in this registry on the live stream (with the rule
+   * engine's consumer: needs `alertRules`).
+   */
+  models?: ModelRegistry | undefined;
   log?: Logger;
 }
 
@@ -47,6 +54,7 @@ export interface StreamProcessorStats {
   telemetry: TelemetrySinkStats & BatchConsumerStats;
   quarantine: { quarantined: number } & BatchConsumerStats;
   alertRules?: AlertRulesStats;
+  models?: InferenceStats;
 }
 
 export interface StreamProcessor {
@@ -86,10 +94,15 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     durable: QUARANTINE_SINK_CONSUMER,
     handle: quarantineSink(options.store, qrnStats),
   });
+  const inference =
+    options.models === undefined || options.alertRules === undefined
+      ? undefined
+      : new InferenceRunner({ registry: options.models, loadScorer: loadOnnxScorer, log });
+  await inference?.start();
   const alertRules =
     options.alertRules === undefined
       ? undefined
-      : new AlertRulesConsumer({ nats: options.nats, jsm, log, ...options.alertRules });
+      : new AlertRulesConsumer({ nats: options.nats, jsm, log, inference, ...options.alertRules });
   await telemetry.start();
   await quarantine.start();
   await alertRules?.start();
@@ -103,9 +116,11 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
       telemetry: { ...tlmStats, ...telemetry.stats() },
       quarantine: { ...qrnStats, ...quarantine.stats() },
       ...(alertRules === undefined ? {} : { alertRules: alertRules.stats() }),
+      ...(inference === undefined ? {} : { models: inference.stats() }),
     }),
     async stop() {
       await Promise.all([telemetry.stop(), quarantine.stop(), alertRules?.stop()]);
+      await inference?.stop();
     },
   };
 }
