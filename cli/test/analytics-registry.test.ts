@@ -60,7 +60,8 @@ describe("lifeline analytics: bring your own model", () => {
     expect(JSON.parse(stored[0]?.metadata[MODEL_SPEC_KEY] ?? "{}")).toMatchObject({
       window: 1,
       device: "*",
-      pred: undefined,
+      input: "x",
+      score: "y",
     });
     expect(stored[0]?.metadata["metric.auc"]).toBe("0.91");
     expect((await runLifeline(["analytics", "activate", "leak-detector", "1", "--registry", registry])).stdout).toBe(
