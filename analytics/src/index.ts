@@ -1,3 +1,59 @@
+export { dustForecasterDefinition } from "./forecast/dust-forecaster.ts";
+export {
+  type AlarmEpisode,
+  alarmEpisodes,
+  type EventMetricOptions,
+  type EventMetrics,
+  evaluateAlarms,
+  type IncidentOutcome,
+  mergedIncidents,
+  quantile,
+} from "./forecast/event-metrics.ts";
+export {
+  alarmsOf,
+  type ExceedanceForecaster,
+  type ExceedanceForecasterDefinition,
+  type ForecasterTrainingOptions,
+  forecastProbability,
+  forecastSeries,
+  seriesFeatures,
+  trainExceedanceForecaster,
+} from "./forecast/exceedance-forecaster.ts";
+export { floodForecasterDefinition } from "./forecast/flood-forecaster.ts";
+export {
+  type ForecastGraphPlan,
+  type ForecastPlanAttribute,
+  type ForecastPlanInitializer,
+  type ForecastPlanNode,
+  type ForecastPlanValue,
+  forecastGraphPlan,
+} from "./forecast/forecast-graph-plan.ts";
+export {
+  type ExceedanceTargets,
+  exceedanceTargets,
+  firstRowAtOrAfter,
+  incidentRows,
+  type LabelledIncident,
+  type LabelledSeries,
+  seriesWindow,
+} from "./forecast/labelled-series.ts";
+export {
+  fitLogisticRegression,
+  type LogisticFitOptions,
+  type LogisticRegression,
+  logisticProbability,
+  sigmoid,
+} from "./forecast/logistic-regression.ts";
+export {
+  checkWindowShape,
+  featureNames,
+  statRows,
+  type WindowFeature,
+  type WindowShape,
+  type WindowStat,
+  windowFeatures,
+  windowStat,
+} from "./forecast/window-features.ts";
 export { AnalyticsError, type AnalyticsErrorCode } from "./onnx/analytics-error.ts";
 export { type MlpActivation, type MlpGraphSpec, type MlpLayer, mlpGraph } from "./onnx/mlp-graph.ts";
 export {

@@ -73,3 +73,24 @@ export {
   type ReferenceSiteOptions,
   startReferenceSite,
 } from "./reference-sites.ts";
+// Labelled days for training and evaluating forecasters (issue 8).
+export {
+  type DustDeviceSeries,
+  type DustIncident,
+  type DustIncidentKind,
+  type DustSiteDays,
+  type DustSiteEpisode,
+  type DustSiteEpisodeKind,
+  type DustSiteOptions,
+  downwindFactor,
+  dustSiteDays,
+} from "./scenarios/dust-site-days.ts";
+export {
+  type FloodIncident,
+  type FloodStationOptions,
+  type FloodStationSeries,
+  floodStationDays,
+  type RainEvent,
+} from "./scenarios/flood-station-days.ts";
+export type { ExceedanceInterval, ScenarioClockOptions } from "./scenarios/scenario-clock.ts";
+export { type ScenarioSeries, scenarioCsv } from "./scenarios/scenario-csv.ts";
