@@ -28,6 +28,7 @@ export {
   type ForecastPlanValue,
   forecastGraphPlan,
 } from "./forecast/forecast-graph-plan.ts";
+export { type ForecastExport, forecasterOnnx } from "./forecast/forecast-onnx.ts";
 export {
   type ExceedanceTargets,
   exceedanceTargets,

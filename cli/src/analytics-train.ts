@@ -1,4 +1,11 @@
-/** `lifeline analytics train|score|evaluate|report`: the model commands (BATADAL first). */
-export async function analyticsModelCommand(sub: string | undefined, _argv: string[]): Promise<number> {
-  throw Object.assign(new Error(`unknown command ${JSON.stringify(sub ?? "")}`), { usage: true });
+/** `lifeline analytics train|score|evaluate|report`: the model commands. */
+export async function analyticsModelCommand(sub: string | undefined, argv: string[]): Promise<number> {
+  const [what, ...rest] = argv;
+  if (sub === "train" && (what === "dust" || what === "flood")) {
+    const { trainForecaster } = await import("./analytics-forecast.ts");
+    return trainForecaster(what, rest);
+  }
+  throw Object.assign(new Error(`unknown command ${JSON.stringify([sub, what].filter(Boolean).join(" "))}`), {
+    usage: true,
+  });
 }

@@ -58,7 +58,7 @@ export interface BatadalRow {
   datetime: string;
   /** The same instant as epoch milliseconds; the files carry no zone, so it is read as UTC. */
   timeMs: number;
-  /** Hour of day 0–23, the detector's only calendar input. */
+  /** Hour of day 0–23 (for reports; the detector reads only the readings). */
   hour: number;
   /** The 43 readings in `BATADAL_SENSORS` order, whatever the column order of the file. */
   readings: Float64Array;

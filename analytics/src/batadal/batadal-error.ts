@@ -7,8 +7,10 @@ export type BatadalErrorCode =
   | "ANALYTICS_BATADAL_CSV_ROW"
   /** Rows that are not consecutive hours, where the detector needs an unbroken hourly series. */
   | "ANALYTICS_BATADAL_GAP"
-  /** Too few rows to fill one feature window, or to train. */
+  /** Too few rows to train on. */
   | "ANALYTICS_BATADAL_TOO_FEW_ROWS"
+  /** A training row labelled as an attack: the detector learns normal operation only. */
+  | "ANALYTICS_BATADAL_TRAINING_ATTACK"
   /** A model object whose arrays do not have the sizes its header announces, or an unknown format. */
   | "ANALYTICS_BATADAL_MODEL_INVALID";
 
