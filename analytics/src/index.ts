@@ -1,3 +1,66 @@
+export {
+  assertHourly,
+  BATADAL_SENSORS,
+  type BatadalAttackFlag,
+  type BatadalRow,
+  type BatadalSensor,
+  type BatadalTable,
+  parseBatadalCsv,
+  parseBatadalTime,
+  readBatadalCsv,
+} from "./batadal/batadal-csv.ts";
+export {
+  type BatadalScoredRows,
+  BatadalStreamScorer,
+  scoreRows,
+  scoreWindow,
+  stepScore,
+} from "./batadal/batadal-detector.ts";
+export { BatadalError, type BatadalErrorCode } from "./batadal/batadal-error.ts";
+export {
+  attackLabels,
+  BATADAL_DATASET04_ATTACKS,
+  type BatadalEvaluation,
+  evaluateBatadal,
+  formatPredictionCsv,
+  labelsFromPeriods,
+} from "./batadal/batadal-evaluate.ts";
+export {
+  BATADAL_MODEL_FORMAT,
+  type BatadalModel,
+  type BatadalTrainingInfo,
+  batadalModelFromJson,
+  batadalModelHash,
+  batadalModelToJson,
+} from "./batadal/batadal-model.ts";
+export { type BatadalExport, batadalGraph, batadalOnnx, scoreRowsOnnx } from "./batadal/batadal-onnx.ts";
+export {
+  type AttackDetection,
+  type AttackRun,
+  attackRuns,
+  type BatadalScore,
+  scoreBatadal,
+} from "./batadal/batadal-score.ts";
+export {
+  BATADAL_FEATURE_COUNT,
+  BATADAL_FEATURE_NAMES,
+  type BatadalFeatureSpec,
+  DEFAULT_FEATURE_SPEC,
+  FEATURE_WINDOW_ROWS,
+  featureWindow,
+  quantizeReading,
+  trailingWindow,
+} from "./batadal/feature-window.ts";
+export {
+  calibrationFolds,
+  DEFAULT_TRAIN_OPTIONS,
+  type HourlySeries,
+  type SeriesBlock,
+  type TrainBatadalOptions,
+  type TrainBatadalSettings,
+  trainBatadal,
+  trainBatadalOnSeries,
+} from "./batadal/train-batadal.ts";
 export { dustForecasterDefinition } from "./forecast/dust-forecaster.ts";
 export {
   type AlarmEpisode,
