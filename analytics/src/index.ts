@@ -9,6 +9,7 @@ export {
   parseBatadalTime,
   readBatadalCsv,
 } from "./batadal/batadal-csv.ts";
+export { BUNDLED_BATADAL_DIR, batadalFile } from "./batadal/batadal-data.ts";
 export {
   type BatadalScoredRows,
   BatadalStreamScorer,

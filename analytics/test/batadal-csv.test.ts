@@ -6,9 +6,9 @@ import {
   parseBatadalTime,
   readBatadalCsv,
 } from "../src/batadal/batadal-csv.ts";
+import { batadalFile } from "../src/batadal/batadal-data.ts";
 import { BatadalError } from "../src/batadal/batadal-error.ts";
 
-const DATA = new URL("../../../shared/data/batadal/", import.meta.url).pathname;
 const HEADER = ["DATETIME", ...BATADAL_SENSORS].join(",");
 
 /** A row whose reading of sensor j is j + hour/100, so every value is recognisable. */
@@ -124,7 +124,7 @@ describe("parseBatadalCsv", () => {
 
 describe("the BATADAL files", () => {
   it("dataset03: 8,761 hours of normal operation", async () => {
-    const table = await readBatadalCsv(`${DATA}BATADAL_dataset03.csv`);
+    const table = await readBatadalCsv(batadalFile("03"));
     expect(table.rows).toHaveLength(8761);
     expect(table.rows.every((row) => row.attackFlag === 0)).toBe(true);
     expect(table.rows[0]?.datetime).toBe("06/01/14 00");
@@ -133,7 +133,7 @@ describe("the BATADAL files", () => {
   });
 
   it("dataset04: 4,177 hours, 219 labelled as attacks, the rest -999", async () => {
-    const table = await readBatadalCsv(`${DATA}BATADAL_dataset04.csv`);
+    const table = await readBatadalCsv(batadalFile("04"));
     expect(table.rows).toHaveLength(4177);
     expect(table.rows.filter((row) => row.attackFlag === 1)).toHaveLength(219);
     expect(table.rows.filter((row) => row.attackFlag === -999)).toHaveLength(3958);

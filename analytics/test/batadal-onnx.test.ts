@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBatadalCsv } from "../src/batadal/batadal-csv.ts";
+import { batadalFile } from "../src/batadal/batadal-data.ts";
 import { scoreRows } from "../src/batadal/batadal-detector.ts";
 import { attackLabels } from "../src/batadal/batadal-evaluate.ts";
 import type { BatadalModel } from "../src/batadal/batadal-model.ts";
@@ -10,13 +11,12 @@ import { readModelMetadata } from "../src/onnx/onnx-model-metadata.ts";
 import { OnnxScorer } from "../src/onnx/onnx-scorer.ts";
 import { MODEL_SPEC_KEY } from "../src/serving/model-spec.ts";
 
-const DATA = new URL("../../../shared/data/batadal/", import.meta.url).pathname;
 let model: BatadalModel;
 let scorer: OnnxScorer;
 let bytes: Uint8Array;
 
 beforeAll(async () => {
-  model = trainBatadal(await readBatadalCsv(`${DATA}BATADAL_dataset03.csv`));
+  model = trainBatadal(await readBatadalCsv(batadalFile("03")));
   bytes = batadalOnnx(model, { site: "ctown", trainingDataSha256: "ab".repeat(32), metrics: { S: 0.96 } });
   scorer = await OnnxScorer.load(bytes);
 }, 60_000);
@@ -24,7 +24,7 @@ afterAll(() => scorer?.release());
 
 describe("the BATADAL detector in ONNX", () => {
   it("gives, through onnxruntime, the predictions of the TypeScript detector on every row of dataset04", async () => {
-    const table = await readBatadalCsv(`${DATA}BATADAL_dataset04.csv`);
+    const table = await readBatadalCsv(batadalFile("04"));
     const readings = table.rows.map((r) => r.readings);
     const ts = scoreRows(model, readings);
     const ort = await scoreRowsOnnx(scorer, model.windowRows, readings);

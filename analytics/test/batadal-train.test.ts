@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type BatadalTable, readBatadalCsv } from "../src/batadal/batadal-csv.ts";
+import { batadalFile } from "../src/batadal/batadal-data.ts";
 import { BatadalStreamScorer, scoreRows } from "../src/batadal/batadal-detector.ts";
 import { BatadalError } from "../src/batadal/batadal-error.ts";
 import {
@@ -17,15 +18,13 @@ import {
 } from "../src/batadal/batadal-model.ts";
 import { calibrationFolds, trainBatadal, trainBatadalOnSeries } from "../src/batadal/train-batadal.ts";
 
-const DATA = new URL("../../../shared/data/batadal/", import.meta.url).pathname;
-
 let normal: BatadalTable;
 let attacked: BatadalTable;
 let model: BatadalModel;
 
 beforeAll(async () => {
-  normal = await readBatadalCsv(`${DATA}BATADAL_dataset03.csv`);
-  attacked = await readBatadalCsv(`${DATA}BATADAL_dataset04.csv`);
+  normal = await readBatadalCsv(batadalFile("03"));
+  attacked = await readBatadalCsv(batadalFile("04"));
   model = trainBatadal(normal);
 });
 

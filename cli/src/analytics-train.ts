@@ -5,6 +5,14 @@ export async function analyticsModelCommand(sub: string | undefined, argv: strin
     const { trainForecaster } = await import("./analytics-forecast.ts");
     return trainForecaster(what, rest);
   }
+  if (sub === "train" && what === "batadal") {
+    const { trainBatadalCommand } = await import("./analytics-batadal.ts");
+    return trainBatadalCommand(rest);
+  }
+  if (sub === "score" || sub === "evaluate" || sub === "report") {
+    const { batadalFileCommand } = await import("./analytics-batadal.ts");
+    return batadalFileCommand(sub, argv);
+  }
   throw Object.assign(new Error(`unknown command ${JSON.stringify([sub, what].filter(Boolean).join(" "))}`), {
     usage: true,
   });

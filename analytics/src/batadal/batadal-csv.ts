@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { BatadalError } from "./batadal-error.ts";
 
 /** The 43 SCADA readings of C-Town, in the column order of the BATADAL files (Taormina et al. 2018, Table 1). */
@@ -163,8 +164,11 @@ export function parseBatadalCsv(text: string, source = "<csv>"): BatadalTable {
   return { source, rows, labelled: layout.flagField !== undefined };
 }
 
+/** Reads a BATADAL CSV file, gzipped (`.gz`) or not. */
 export async function readBatadalCsv(path: string): Promise<BatadalTable> {
-  return parseBatadalCsv(await readFile(path, "utf8"), path);
+  const bytes = await readFile(path);
+  const text = path.endsWith(".gz") ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+  return parseBatadalCsv(text, path);
 }
 
 const HOUR_MS = 3_600_000;
