@@ -59,7 +59,10 @@ export async function trainBatadalCommand(argv: string[]): Promise<number> {
   const s = evaluation.score;
   const bytes = batadalOnnx(model, {
     site: values.site,
-    trainingDataSha256: createHash("sha256").update(readFileSync(normalFile)).digest("hex"),
+    // Of the CSV text, so that the bundled gzipped copy and the plain file hash alike.
+    trainingDataSha256: createHash("sha256")
+      .update(normalFile.endsWith(".gz") ? gunzipSync(readFileSync(normalFile)) : readFileSync(normalFile))
+      .digest("hex"),
     metrics: { S: round4(s.s), S_TTD: round4(s.sTtd), S_CLS: round4(s.sCls), TPR: round4(s.tpr), TNR: round4(s.tnr) },
   });
   writeFileSync(values.out, bytes);

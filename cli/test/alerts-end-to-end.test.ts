@@ -31,6 +31,7 @@ const envelope = (ts: number, value: number): Envelope => ({
   readings: [{ metric: "water_level", ts, value, unit: "m", quality: "good" }],
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field with expect()
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${stack.apiUrl}${path}`, {
     method,

@@ -7,6 +7,11 @@ import { idSchema } from "./identifiers.ts";
  * bucket PROFILE_STATUS. Agents need nothing but their MQTT uplink.
  */
 export const PROFILE_BUCKET = "PROFILES";
+/**
+ * Versions kept per gateway: what `lifeline profile rollback` can go back to. Whoever creates the
+ * bucket first (gateway, rule engine) creates it with this history.
+ */
+export const PROFILE_HISTORY = 16;
 export const PROFILE_STATUS_BUCKET = "PROFILE_STATUS";
 export const MQTT_PROFILE_PREFIX = "lifeline/v1/profile";
 export const MQTT_PROFILE_STATUS_PREFIX = "lifeline/v1/profile-status";

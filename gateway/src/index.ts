@@ -9,6 +9,6 @@ export {
   type NatsServerProcess,
   startNatsServer,
 } from "./nats-server-process.ts";
-export { openProfileBuckets, PROFILE_HISTORY, type ProfileBridge, startProfileBridge } from "./profile-bridge.ts";
+export { openProfileBuckets, type ProfileBridge, startProfileBridge } from "./profile-bridge.ts";
 export { DEFAULT_STREAM_LIMITS, ensureStreams, type StreamLimits } from "./streams.ts";
 export { TelemetryPacker, type TelemetryPackerOptions, type TelemetryPackerStats } from "./telemetry-packer.ts";

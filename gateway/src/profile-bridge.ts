@@ -3,6 +3,7 @@ import {
   type Logger,
   MQTT_PROFILE_STATUS_FILTER,
   PROFILE_BUCKET,
+  PROFILE_HISTORY,
   PROFILE_STATUS_BUCKET,
   type ProfileDelivery,
   profileTopic,
@@ -16,9 +17,6 @@ export interface ProfileBridge {
   delivered(): number;
   close(): Promise<void>;
 }
-
-/** Versions kept per gateway: what `lifeline profile rollback` can go back to. */
-export const PROFILE_HISTORY = 16;
 
 /** Opens (creating if needed) the two profile buckets. */
 export async function openProfileBuckets(nats: NatsConnection): Promise<{ profiles: KV; statuses: KV }> {

@@ -1,4 +1,11 @@
-import { ALERT_RULE_BUCKET, type AlertRule, alertRuleSchema, type Logger, PROFILE_BUCKET } from "@lifeline/contracts";
+import {
+  ALERT_RULE_BUCKET,
+  type AlertRule,
+  alertRuleSchema,
+  type Logger,
+  PROFILE_BUCKET,
+  PROFILE_HISTORY,
+} from "@lifeline/contracts";
 import { type KV, type KvEntry, Kvm, KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 
@@ -47,7 +54,9 @@ export async function watchAlertRules(options: {
 }): Promise<AlertRuleSource> {
   const kvm = new Kvm(options.nats);
   const apiBucket = await openAlertRuleBucket(options.nats);
-  const profileBucket = await kvm.create(PROFILE_BUCKET);
+  // Created with the gateway's history when the rule engine is first: a bucket of history 1 would
+  // leave `lifeline profile rollback` nothing to go back to.
+  const profileBucket = await kvm.create(PROFILE_BUCKET, { history: PROFILE_HISTORY });
   const api = new Map<string, AlertRule>();
   const profiles = new Map<string, SourcedRule[]>();
   const problems = new Map<string, string>();

@@ -1,3 +1,4 @@
+import type { ModelRegistry } from "@lifeline/analytics";
 import {
   CLICKHOUSE_SINK_CONSUMER,
   type Logger,
@@ -6,7 +7,6 @@ import {
   silentLogger,
   TELEMETRY_STREAM,
 } from "@lifeline/contracts";
-import type { ModelRegistry } from "@lifeline/analytics";
 import type { TelemetryStore } from "@lifeline/store";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";

@@ -84,7 +84,7 @@ async function scores(): Promise<Envelope[]> {
   const out: Envelope[] = [];
   for (let s = info.state.first_seq; s <= info.state.last_seq; s++) {
     const m = await jsm.streams.getMessage(TELEMETRY_STREAM, { seq: s });
-    if (m !== null && m.subject.startsWith("tlm.water-5.analytics.")) out.push(m.json<Envelope>());
+    if (m?.subject.startsWith("tlm.water-5.analytics.")) out.push(m.json<Envelope>());
   }
   return out;
 }
@@ -162,12 +162,14 @@ describe("models on the live stream", () => {
         (e) =>
           `${e.device}@${(e.readings[0]?.ts ?? 0) - T0}:${e.readings.map((r) => `${r.metric}=${r.value}`).join(",")}`,
       );
-    expect(brief(first).sort()).toEqual([
-      // (1+2+2+3+3+4)/6 = 2.5; (2+3+3+4+10+12)/6 = 5.666…; pump-2: 4
-      `pump-1@${2 * H}:score.pump-health=2.5,pred.pump-health=0`,
-      `pump-1@${3 * H}:score.pump-health=${Math.fround(34 / 6)},pred.pump-health=1`,
-      `pump-2@${2 * H}:score.pump-health=4,pred.pump-health=0`,
-    ].sort());
+    expect(brief(first).sort()).toEqual(
+      [
+        // (1+2+2+3+3+4)/6 = 2.5; (2+3+3+4+10+12)/6 = 5.666…; pump-2: 4
+        `pump-1@${2 * H}:score.pump-health=2.5,pred.pump-health=0`,
+        `pump-1@${3 * H}:score.pump-health=${Math.fround(34 / 6)},pred.pump-health=1`,
+        `pump-2@${2 * H}:score.pump-health=4,pred.pump-health=0`,
+      ].sort(),
+    );
 
     // The score of 5.67 is a reading like any other: the model rule raised level III.
     const conditions = await until("model condition", async () => {

@@ -120,7 +120,9 @@ export async function scoreRowsOnnx(
     if (rows.length === 0) return;
     const data = new Float32Array(rows.length * size * SENSORS);
     rows.forEach((t, b) => {
-      trailingWindow(readings, t, size).forEach((r, i) => data.set(Array.from(r), (b * size + i) * SENSORS));
+      trailingWindow(readings, t, size).forEach((r, i) => {
+        data.set(Array.from(r), (b * size + i) * SENSORS);
+      });
     });
     const out = await scorer.run({ readings: { data, dims: [rows.length, size, SENSORS] } });
     rows.forEach((t, b) => {

@@ -70,7 +70,8 @@ export class AlertLifecycle {
     this.#policy = { ...DEFAULT_LIFECYCLE_POLICY, ...policy };
     for (const { event, conditionAt } of restored) {
       // After a restart subscribers are taken to know what was stored and not silenced.
-      const notified = event.silenced || event.flapping ? undefined : { state: event.state, level: event.level, at: event.at };
+      const notified =
+        event.silenced || event.flapping ? undefined : { state: event.state, level: event.level, at: event.at };
       this.#keys.set(event.key, { last: event, conditionAt, changes: [], notified });
       this.#byAlert.set(event.alertId, event.key);
     }

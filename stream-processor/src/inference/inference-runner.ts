@@ -108,7 +108,9 @@ export class InferenceRunner {
   async #scoreBatch(name: string, s: Served, windows: readonly ReadyWindow[]) {
     const width = s.spec.inputs.length;
     const input = new Float32Array(windows.length * s.spec.window * width);
-    windows.forEach((w, i) => input.set(w.values, i * w.values.length));
+    windows.forEach((w, i) => {
+      input.set(w.values, i * w.values.length);
+    });
     const { score, pred } = await s.scorer.score(input, [windows.length, s.spec.window, width]);
     const counters = this.#scored.get(name) ?? { scored: 0, batches: 0, invalid: 0 };
     counters.scored += windows.length;

@@ -100,7 +100,9 @@ export class WindowRows {
     if (d.rows.length < this.#window) return;
     const width = this.#inputs.size;
     const flat = new Float32Array(this.#window * width);
-    d.rows.forEach((row, r) => flat.set(row.values, r * width));
+    d.rows.forEach((row, r) => {
+      flat.set(row.values, r * width);
+    });
     this.#stats.windows++;
     out.push({ site, device, ts, values: flat });
   }
