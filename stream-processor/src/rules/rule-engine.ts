@@ -146,6 +146,10 @@ export class RuleEngine {
     const out: AlertCondition[] = [];
     const anyMetric =
       siteRules.anyMetric.length === 0 ? NONE : siteRules.anyMetric.filter((e) => covers(e.rule, device));
+    // Rules on any reading of the device (stale data) need only the envelope's earliest and latest
+    // good readings — not one call per reading (an agent's envelope carries 100 of them).
+    let earliest: Reading | undefined;
+    let latest: Reading | undefined;
     for (const reading of readings) {
       let rules = siteRules.byMetric.get(reading.metric);
       if (rules !== undefined && !rules.everyDevice && !rules.devices.has(device)) rules = undefined;
@@ -154,7 +158,8 @@ export class RuleEngine {
         this.#bad++;
         continue;
       }
-      for (const entry of anyMetric) this.#read(out, entry, device, reading);
+      if (earliest === undefined || reading.ts < earliest.ts) earliest = reading;
+      if (latest === undefined || reading.ts > latest.ts) latest = reading;
       if (rules === undefined) continue;
       const series = `${site}/${device}/${reading.metric}`;
       const last = this.#series.get(series);
@@ -165,6 +170,12 @@ export class RuleEngine {
       this.#series.set(series, reading.ts);
       for (const entry of rules.entries) {
         if (covers(entry.rule, device)) this.#read(out, entry, device, reading);
+      }
+    }
+    if (earliest !== undefined && latest !== undefined) {
+      for (const entry of anyMetric) {
+        this.#read(out, entry, device, earliest);
+        if (latest !== earliest) this.#read(out, entry, device, latest);
       }
     }
     return out;
