@@ -12,6 +12,8 @@ export interface ReportedStep {
   stored: number;
   /** Process name → % of one core during the load. */
   cpu: Record<string, number>;
+  /** The receiving thread's event-loop delay during the load (it stamps conditions, events and webhooks), ms. */
+  loopDelay: { p99: number; max: number };
   check: ProbeCheck;
 }
 
@@ -52,10 +54,10 @@ export function alertBenchReport(r: AlertBenchReport): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...r.steps.map((s) => latencyRow(s, floor)),
     "",
-    "By hop, p50 / p99 ms (times seen in the bench process: PUBACK at the meter, condition and event on NATS, webhook at the receiver):",
+    "By hop, p50 / p99 ms, as the bench saw them: PUBACK at the meter (load thread), condition and event on NATS and the webhook (main thread); a time is late by up to its thread's event-loop delay:",
     "",
-    "| load | publish → PUBACK (gateway, JetStream) | → condition (rule engine) | → alert event (alert service) | → webhook received (dispatcher) |",
-    "| --- | --- | --- | --- | --- |",
+    "| load | publish → PUBACK (gateway, JetStream) | → condition (rule engine) | → alert event (alert service) | → webhook received (dispatcher) | event-loop delay p99 / max: load thread; main thread |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...r.steps.map(hopRow),
     "",
     `goal p99 < ${GOAL_P99_MS} ms at ${GOAL_PERCENT} %: ${goal}`,
@@ -86,7 +88,7 @@ function hopRow(s: ReportedStep): string {
     return `${fmt(x.p50)} / ${fmt(x.p99)}`;
   };
   const h = s.check.stages;
-  return `| ${labelOf(s)} | ${hop(h.toStored)} | ${hop(h.toCondition)} | ${hop(h.toEvent)} | ${hop(h.toWebhook)} |`;
+  return `| ${labelOf(s)} | ${hop(h.toStored)} | ${hop(h.toCondition)} | ${hop(h.toEvent)} | ${hop(h.toWebhook)} | ${fmt(s.run.loopDelay.p99)} / ${fmt(s.run.loopDelay.max)}; ${fmt(s.loopDelay.p99)} / ${fmt(s.loopDelay.max)} |`;
 }
 
 function problemsOf(s: ReportedStep): string[] {

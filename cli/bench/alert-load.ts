@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { telemetryTopic } from "@lifeline/contracts";
 import mqtt, { type MqttClient } from "mqtt";
 
@@ -19,6 +20,9 @@ export interface AlertLoadOptions {
 export interface AlertRunOptions {
   /** Data points per second of steady load (3 per message); 0 publishes only the probes. */
   dataPointsPerSecond: number;
+  /** Load before the probes start, not measured: a pipeline taken from idle to load settles first. */
+  settleSeconds: number;
+  /** Steady load with the probes, after the settling. */
   seconds: number;
   /** Probes started per second, spread evenly over the run. */
   probesPerSecond: number;
@@ -42,8 +46,11 @@ export interface AlertRunResult {
   messages: number;
   acked: number;
   dataPoints: number;
+  /** From the first publish to the last, settling included. */
   seconds: number;
   probes: ProbeRecord[];
+  /** This generator's event-loop delay after the settling, ms: PUBACK times are late by up to this. */
+  loopDelay: { p99: number; max: number };
 }
 
 const READINGS_PER_MESSAGE = 3;
@@ -112,54 +119,46 @@ export class AlertLoad {
 
   #schedule(run: AlertRunOptions): ProbeAction[] {
     const count = Math.max(1, Math.round(run.probesPerSecond * run.seconds));
-    // Probes start after half a second and resolve half a second before the load ends.
+    // Probes start half a second into the steady load and resolve half a second before it ends.
     const span = run.seconds * 1000 - run.holdMs - 1000;
     const actions: ProbeAction[] = [];
     for (let p = 0; p < count; p++) {
-      const dueMs = 500 + (count === 1 ? 0 : (span * p) / (count - 1));
+      const dueMs = run.settleSeconds * 1000 + 500 + (count === 1 ? 0 : (span * p) / (count - 1));
       actions.push({ dueMs, probe: p, fire: true }, { dueMs: dueMs + run.holdMs, probe: p, fire: false });
     }
     return actions.sort((a, b) => a.dueMs - b.dueMs);
   }
 
-  /** Open loop: the load in 10 ms ticks, the probes at their times; resolves when all was acknowledged. */
-  async run(run: AlertRunOptions): Promise<AlertRunResult> {
+  /**
+   * Open loop: the load in 10 ms ticks, the probes at their times; `onSteady` runs when the
+   * settling is over. Resolves when every message was acknowledged (or after a minute).
+   */
+  async run(run: AlertRunOptions, onSteady?: () => void): Promise<AlertRunResult> {
     const messagesPerSecond = run.dataPointsPerSecond / READINGS_PER_MESSAGE;
+    const endMs = (run.settleSeconds + run.seconds) * 1000;
     const actions = this.#schedule(run);
     const probes: ProbeRecord[] = [];
-    const meters = this.#clients.length;
+    const loop = monitorEventLoopDelay({ resolution: 5 });
     const start = performance.now();
     let due = 0;
-    let next = 0;
     let action = 0;
-    for (;;) {
+    for (let steady = false; ; ) {
       const elapsedMs = performance.now() - start;
-      if (elapsedMs >= run.seconds * 1000 && action >= actions.length) break;
-      const target = Math.floor(Math.min(elapsedMs, run.seconds * 1000) * (messagesPerSecond / 1000));
-      for (; due < target; due++) {
-        this.#publish(next, this.#meter(next));
-        next = (next + 1) % meters;
+      if (elapsedMs >= endMs && action >= actions.length) break;
+      if (!steady && elapsedMs >= run.settleSeconds * 1000) {
+        steady = true;
+        loop.enable();
+        onSteady?.();
       }
+      const target = Math.floor(Math.min(elapsedMs, endMs) * (messagesPerSecond / 1000));
+      for (; due < target; due++) this.#publish(due % this.#clients.length, this.#meter(due % this.#clients.length));
       for (; action < actions.length && (actions[action] as ProbeAction).dueMs <= elapsedMs; action++) {
-        const { probe, fire } = actions[action] as ProbeAction;
-        const device = `${this.#o.prefix}p${String(probe).padStart(4, "0")}`;
-        const meter = (probe * 7) % meters;
-        if (fire) {
-          const record: ProbeRecord = { device, firedTs: 0, resolvedTs: 0, firedAckAt: 0, resolvedAckAt: 0 };
-          probes[probe] = record;
-          record.firedTs = this.#publish(meter, device, this.#o.fireValue, () => {
-            record.firedAckAt = Date.now();
-          });
-        } else {
-          const record = probes[probe] as ProbeRecord;
-          record.resolvedTs = this.#publish(meter, device, this.#o.resolveValue, () => {
-            record.resolvedAckAt = Date.now();
-          });
-        }
+        this.#probe(actions[action] as ProbeAction, probes);
       }
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
     const seconds = (performance.now() - start) / 1000;
+    loop.disable();
     const deadline = Date.now() + 60_000;
     while (this.#acked < this.#sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     return {
@@ -168,7 +167,26 @@ export class AlertLoad {
       dataPoints: this.#sent * READINGS_PER_MESSAGE,
       seconds,
       probes,
+      loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     };
+  }
+
+  /** A probe's firing or resolving message, through one of the meters, with its times noted. */
+  #probe({ probe, fire }: ProbeAction, probes: ProbeRecord[]): void {
+    const device = `${this.#o.prefix}p${String(probe).padStart(4, "0")}`;
+    const meter = (probe * 7) % this.#clients.length;
+    if (fire) {
+      const record: ProbeRecord = { device, firedTs: 0, resolvedTs: 0, firedAckAt: 0, resolvedAckAt: 0 };
+      probes[probe] = record;
+      record.firedTs = this.#publish(meter, device, this.#o.fireValue, () => {
+        record.firedAckAt = Date.now();
+      });
+      return;
+    }
+    const record = probes[probe] as ProbeRecord;
+    record.resolvedTs = this.#publish(meter, device, this.#o.resolveValue, () => {
+      record.resolvedAckAt = Date.now();
+    });
   }
 
   async close(): Promise<void> {

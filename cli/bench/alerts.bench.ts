@@ -2,17 +2,20 @@
 // Latency of an alert end to end, every hop a real process: a reading published over MQTT →
 // lifeline gateway → nats-server (JetStream) → lifeline processor (rule engine, alert service,
 // webhook dispatcher) → a signed webhook received by the receiver example in this process. Smart
-// meters load the pipeline at a share of its maximum ingest rate while probe devices cross a
-// threshold rule and come back; the peer is the same probes on an idle pipeline (load 0 %).
+// meters (in a worker thread) load the pipeline at a share of its maximum ingest rate while probe
+// devices cross a threshold rule and come back; the peer is the same probes on an idle pipeline
+// (load 0 %). Each step: 3 s of load to settle, then --seconds of steady load with the probes.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { startNatsServer } from "@lifeline/gateway";
 import { LifelineProcess } from "../chaos/lifeline-process.ts";
 import { freePort } from "../src/free-port.ts";
 import { alertBenchReport } from "./alert-bench-report.ts";
-import { AlertLoad, type AlertRunResult } from "./alert-load.ts";
+import type { AlertRunResult } from "./alert-load.ts";
+import { runAlertLoadInThread } from "./alert-load-thread.ts";
 import { AlertReceiver } from "./alert-receiver.ts";
 import { AlertStageTap } from "./alert-stage-tap.ts";
 import { MachineCpuMeter } from "./machine-cpu-meter.ts";
@@ -44,6 +47,8 @@ const SITE = "bench-alerts";
 const RULE = "meter-overload";
 const SECRET = "bench-secret-of-the-command-center";
 const HOLD_MS = 1_000;
+/** Load before a step's probes start: taken from idle to load at once, the pipeline settles first. */
+const SETTLE_SECONDS = 3;
 const WARM_UP = "w-";
 /** The load's power counts 0…999 kW; a probe reports 6000 (level IV) and then 100 (cleared). */
 const LOAD = { metric: "power", loadCeiling: 1_000, fireValue: 6_000, resolveValue: 100 };
@@ -133,23 +138,44 @@ interface Step {
   run: AlertRunResult;
   stored: number;
   cpu: Record<string, number>;
+  /** This process's event-loop delay during the load, ms: every time taken here is late by up to this. */
+  loopDelay: { p99: number; max: number };
 }
 
 const pids = { gateway: gateway.pid ?? 0, processor: processor.pid ?? 0, nats: nats.pid, bench: process.pid };
 
-/** One step: steady load and probes for `seconds`, then waits for the probes' events and the rows. */
-async function measure(percent: number, prefix: string, runSeconds: number, probesPerSecond: number): Promise<Step> {
+/** One step: load to settle, `seconds` of steady load with probes, then the wait for their events and the rows. */
+async function measure(
+  percent: number,
+  prefix: string,
+  runSeconds: number,
+  probesPerSecond: number,
+  settleSeconds = SETTLE_SECONDS,
+): Promise<Step> {
   const offered = (maxRate * percent) / 100;
-  const load = new AlertLoad({ mqttUrl, site: SITE, meters: Number(values.meters), prefix, ...LOAD });
-  await load.connect();
   const before = await storedRows();
-  const cpu = new CpuMeter(pids);
-  const machine = new MachineCpuMeter();
-  const run = await load.run({ dataPointsPerSecond: offered, seconds: runSeconds, probesPerSecond, holdMs: HOLD_MS });
-  const usage = cpu.read();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  let meters: { cpu: CpuMeter; machine: MachineCpuMeter } | undefined;
+  const run = await runAlertLoadInThread(
+    { mqttUrl, site: SITE, meters: Number(values.meters), prefix, ...LOAD },
+    {
+      dataPointsPerSecond: offered,
+      settleSeconds,
+      seconds: runSeconds,
+      probesPerSecond,
+      holdMs: HOLD_MS,
+    },
+    () => {
+      meters = { cpu: new CpuMeter(pids), machine: new MachineCpuMeter() };
+      loop.enable();
+    },
+  );
+  if (meters === undefined) throw new Error("the load thread finished without starting");
+  const usage = meters.cpu.read();
   // What the machine used beyond these processes: other people's work, which disturbs the figures.
-  usage.others = Math.max(0, machine.read() - Object.values(usage).reduce((a, b) => a + b, 0));
-  await load.close();
+  usage.others = Math.max(0, meters.machine.read() - Object.values(usage).reduce((a, b) => a + b, 0));
+  loop.disable();
+  const loopDelay = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
   const mine = () => receiver.received.filter((r) => r.event.device.startsWith(prefix)).length;
   await until(`${run.probes.length * 2} alert events of ${prefix}`, () => mine() >= run.probes.length * 2, 60_000);
   await until(
@@ -161,11 +187,11 @@ async function measure(percent: number, prefix: string, runSeconds: number, prob
   process.stderr.write(
     `alerts: ${prefix === WARM_UP ? "warm-up" : `${percent} %`} (${Math.round(offered)} dp/s): ${run.dataPoints} data points, ${mine()} alert events\n`,
   );
-  return { percent, prefix, offered, run, stored, cpu: usage };
+  return { percent, prefix, offered, run, stored, cpu: usage, loopDelay };
 }
 
 await subscribe();
-await measure(0, WARM_UP, 3, 2); // warm-up: JIT, connections, consumers; not reported
+await measure(0, WARM_UP, 3, 2, 0); // warm-up: JIT, connections, consumers; not reported
 const steps: Step[] = [];
 for (const [i, percent] of loads.entries())
   steps.push(await measure(percent, `s${i}-`, seconds, Number(values.probes)));
@@ -181,19 +207,26 @@ await receiver.close();
 rmSync(dir, { recursive: true, force: true });
 
 const argv = process.argv.slice(2).join(" ");
+const reported = steps.map((s) => ({
+  ...s,
+  check: checkProbes(
+    s.run.probes,
+    receiver.received.filter((r) => r.event.device.startsWith(s.prefix)),
+    receiver.requests,
+    tap,
+  ),
+}));
+// BENCH_TRACE=1: every probe event's hop times (wall clock, ms), to line up with a processor's own traces.
+if (process.env.BENCH_TRACE) {
+  for (const s of reported) {
+    for (const t of s.check.timeline) process.stderr.write(`trace ${JSON.stringify({ load: s.percent, ...t })}\n`);
+  }
+}
 process.stdout.write(
   alertBenchReport({
     command: `npm run bench:alerts${argv === "" ? "" : ` -- ${argv}`}`,
-    settings: `--max-rate ${maxRate} (${values["max-rate"] === undefined ? `default: ${README_SOURCE}` : "given"}), --loads ${values.loads}, --seconds ${seconds}, --probes ${values.probes}/s (hold ${HOLD_MS} ms), --meters ${values.meters}, processor --batch 5000 --linger ${values.linger}; load average at start ${loadAverageAtStart.map((x) => x.toFixed(2)).join(" ")}`,
-    steps: steps.map((s) => ({
-      ...s,
-      check: checkProbes(
-        s.run.probes,
-        receiver.received.filter((r) => r.event.device.startsWith(s.prefix)),
-        receiver.requests,
-        tap,
-      ),
-    })),
+    settings: `--max-rate ${maxRate} (${values["max-rate"] === undefined ? `default: ${README_SOURCE}` : "given"}), --loads ${values.loads}, --seconds ${seconds} (after ${SETTLE_SECONDS} s of load to settle), --probes ${values.probes}/s (hold ${HOLD_MS} ms), --meters ${values.meters}, processor --batch 5000 --linger ${values.linger}; load average at start ${loadAverageAtStart.map((x) => x.toFixed(2)).join(" ")}`,
+    steps: reported,
     refused: receiver.refused,
   }),
 );

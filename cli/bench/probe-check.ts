@@ -27,6 +27,18 @@ export interface ProbeCheck {
    * webhook received (dispatcher). Events a hop was not seen for are left out.
    */
   stages: { toStored: number[]; toCondition: number[]; toEvent: number[]; toWebhook: number[] };
+  /** Each received expected event with the wall-clock time of every hop (0: not seen), for tracing. */
+  timeline: EventTimeline[];
+}
+
+export interface EventTimeline {
+  device: string;
+  transition: AlertTransition;
+  at: number;
+  ackAt: number;
+  conditionAt: number;
+  eventAt: number;
+  receivedAt: number;
 }
 
 /**
@@ -48,6 +60,7 @@ export function checkProbes(
     duplicates: 0,
     latencies: [],
     stages: { toStored: [], toCondition: [], toEvent: [], toWebhook: [] },
+    timeline: [],
   };
   const byDevice = new Map<string, ReceivedAlert[]>();
   for (const r of received) {
@@ -72,6 +85,15 @@ export function checkProbes(
       check.latencies.push(hit.receivedAt - at);
       const condition = stages.conditions.get(`${probe.device}@${at}`);
       const event = stages.events.get(hit.event.id);
+      check.timeline.push({
+        device: probe.device,
+        transition,
+        at,
+        ackAt,
+        conditionAt: condition ?? 0,
+        eventAt: event ?? 0,
+        receivedAt: hit.receivedAt,
+      });
       if (ackAt > 0 && condition !== undefined && event !== undefined) {
         check.stages.toStored.push(ackAt - at);
         check.stages.toCondition.push(condition - ackAt);
