@@ -37,6 +37,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "30" },
     probes: { type: "string", default: "5" },
     meters: { type: "string", default: "200" },
+    // As bench:ingest runs the processor when it finds the maximum rate (the command's own default is 250).
     linger: { type: "string", default: "100" },
   },
 });
