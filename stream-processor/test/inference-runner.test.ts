@@ -35,6 +35,16 @@ let nats: NatsConnection;
 let jsm: JetStreamManager;
 let seq = 0;
 
+/** What the test model is fed and produces, as its metadata and its registration declare it. */
+const SPEC: ModelSpecInput = {
+  format: 1,
+  name: "pump-health",
+  site: "water-5",
+  inputs: ["pressure", "flow"],
+  window: 3,
+  pred: "pred",
+};
+
 /** A model of the window [batch, 3, 2]: score = `factor` × the mean of its six values; pred = score > 5. */
 function meanModel(factor: number): Uint8Array {
   const g = new OnnxGraph("window-mean")
@@ -49,15 +59,7 @@ function meanModel(factor: number): Uint8Array {
     .node("Reshape", ["scaled", "flat"], ["score"])
     .node("Greater", ["score", "limit"], ["over"])
     .node("Cast", ["over"], ["pred"], { to: onnxAttr.int(1) });
-  const spec: ModelSpecInput = {
-    format: 1,
-    name: "pump-health",
-    site: "water-5",
-    inputs: ["pressure", "flow"],
-    window: 3,
-    pred: "pred",
-  };
-  return encodeModel(g, { metadata: { [MODEL_SPEC_KEY]: JSON.stringify(spec), "metric.factor": String(factor) } });
+  return encodeModel(g, { metadata: { [MODEL_SPEC_KEY]: JSON.stringify(SPEC), "metric.factor": String(factor) } });
 }
 
 const envelope = (hour: number, pressure: number, flow: number, device = "pump-1"): Envelope => ({
@@ -116,14 +118,7 @@ describe("models on the live stream", () => {
   it("scores windows of every device in batches, hot-loads a new version, and its scores feed model rules", async () => {
     const registry = await NatsModelRegistry.open(nats);
     const v1 = await registry.register("pump-health", meanModel(1), {
-      [MODEL_SPEC_KEY]: JSON.stringify({
-        format: 1,
-        name: "pump-health",
-        site: "water-5",
-        inputs: ["pressure", "flow"],
-        window: 3,
-        pred: "pred",
-      }),
+      [MODEL_SPEC_KEY]: JSON.stringify(SPEC),
     });
     await registry.activate("pump-health", v1.version, "test");
     await (await openAlertRuleBucket(nats)).put(
@@ -188,14 +183,7 @@ describe("models on the live stream", () => {
 
     // Version 2 doubles the score; the window being filled carries over (no reading lost).
     const v2 = await registry.register("pump-health", meanModel(2), {
-      [MODEL_SPEC_KEY]: JSON.stringify({
-        format: 1,
-        name: "pump-health",
-        site: "water-5",
-        inputs: ["pressure", "flow"],
-        window: 3,
-        pred: "pred",
-      }),
+      [MODEL_SPEC_KEY]: JSON.stringify(SPEC),
     });
     await registry.activate("pump-health", v2.version, "test");
     await until("v2 loaded", async () => (runner.stats().models["pump-health"]?.version === 2 ? true : undefined));
