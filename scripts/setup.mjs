@@ -46,7 +46,41 @@ const SYSTEM_PACKAGES = [
     why: "the pseudo-terminal pair that stands in for a serial cable in the tests",
     forTests: true,
   },
+  {
+    check: "command -v ffmpeg && command -v ffprobe",
+    apt: "ffmpeg",
+    why: "decodes camera streams to sampled frames (video analytics) and encodes the simulated cameras' video",
+    forTests: false,
+  },
+  {
+    check: "/usr/bin/python3 -c 'import gi'",
+    apt: "python3-gi",
+    why: "GStreamer's Python bindings, which the simulated cameras' RTSP server uses",
+    forTests: true,
+  },
+  {
+    check: gstCheck("import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"),
+    apt: "gir1.2-gst-rtsp-server-1.0",
+    why: "GStreamer's RTSP server, which serves the simulated cameras' streams (ffmpeg cannot serve RTSP)",
+    forTests: true,
+  },
+  ...[
+    ["videoconvert", "gstreamer1.0-plugins-base"],
+    ["rtph264pay", "gstreamer1.0-plugins-good"],
+    ["h264parse", "gstreamer1.0-plugins-bad"],
+    ["x264enc", "gstreamer1.0-plugins-ugly"],
+  ].map(([element, apt]) => ({
+    check: gstCheck(`from gi.repository import Gst; Gst.init(None); assert Gst.ElementFactory.find('${element}')`),
+    apt,
+    why: `GStreamer's ${element}, used by the simulated cameras`,
+    forTests: true,
+  })),
 ];
+
+/** A shell check that runs a line of Debian's Python with GStreamer's bindings loaded. */
+function gstCheck(python) {
+  return `/usr/bin/python3 -c "import gi; gi.require_version('Gst', '1.0'); ${python}"`;
+}
 
 function say(message) {
   process.stderr.write(`[setup] ${message}\n`);
