@@ -138,6 +138,27 @@ export {
   sl651StationSchema,
 } from "./device-config/sl651.ts";
 export {
+  CAMERA_METRICS,
+  DRONE_METRICS,
+  detectMetric,
+  detectRule,
+  type FrameSampling,
+  frameSamplingSchema,
+  type MavlinkDroneConfig,
+  mavlinkDroneSchema,
+  motionGateSchema,
+  type OnvifCameraConfig,
+  onvifCameraSchema,
+  type VideoAnalysisConfig,
+  type VideoDetectConfig,
+  type VideoModelConfig,
+  videoAnalysisSchema,
+  videoDetectSchema,
+  videoModelSchema,
+  type YoloModelConfig,
+  yoloModelSchema,
+} from "./device-config/video.ts";
+export {
   ENVELOPE_VERSION,
   type Envelope,
   envelopeId,
@@ -206,3 +227,12 @@ export {
   profileStatusTopic,
   profileTopic,
 } from "./profile-delivery.ts";
+export {
+  type CapturePosition,
+  SNAPSHOT_BUCKET,
+  SNAPSHOT_LINK_PREFIX,
+  SNAPSHOT_NAME_PATTERN,
+  snapshotName,
+  VIDEO_DETECTION_PREFIX,
+  videoDetectionSubject,
+} from "./video.ts";

@@ -3,22 +3,26 @@ import {
   deviceConfigSchema,
   hj212ReceiverSchema,
   idSchema,
+  mavlinkDroneSchema,
   modbusDeviceSchema,
+  onvifCameraSchema,
   opcuaDeviceSchema,
   sl651ReceiverSchema,
 } from "@lifeline/contracts";
 import { z } from "zod";
 
-/** Device types a profile may one day name that this agent cannot run yet (they come with the video issue). */
-export const FUTURE_DEVICE_TYPES: Readonly<Record<string, string>> = {
-  onvif: "ONVIF cameras",
-  mavlink: "MAVLink drones",
-};
-
 /** Template names: lower-case words joined by '-', as their file names. */
 export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-const SHAPES = [modbusDeviceSchema, sl651ReceiverSchema, hj212ReceiverSchema, opcuaDeviceSchema].map((s) => s.shape);
+// In the order of DEVICE_TYPES.
+const SHAPES = [
+  modbusDeviceSchema,
+  sl651ReceiverSchema,
+  hj212ReceiverSchema,
+  opcuaDeviceSchema,
+  onvifCameraSchema,
+  mavlinkDroneSchema,
+].map((s) => s.shape);
 
 /** Which device types have a top-level key, for messages: `listen` → sl651, hj212. */
 export function deviceTypesWithKey(key: string): string[] {

@@ -1,10 +1,18 @@
-import { type DeviceConfig, HJ212_BUILTIN_FACTORS, type Hj212ReceiverConfig } from "@lifeline/contracts";
+import {
+  CAMERA_METRICS,
+  DRONE_METRICS,
+  type DeviceConfig,
+  detectMetric,
+  HJ212_BUILTIN_FACTORS,
+  type Hj212ReceiverConfig,
+} from "@lifeline/contracts";
 import { SL651_ELEMENT_METRICS } from "./sl651-elements.ts";
 
 /**
  * The metrics each device id of an adapter configuration can produce, as the adapters name them
  * (see the adapters' READMEs): a Modbus or OPC UA point's metric; an SL 651 element's; an HJ 212
- * factor's real-time value plus its statistics (`pm10_avg_1h`, `pm10_zs_max_1d`, …).
+ * factor's real-time value plus its statistics (`pm10_avg_1h`, `pm10_zs_max_1d`, …); a camera's
+ * state and detection scores; a drone's link readings and the scores of its video.
  */
 export function metricsOf(config: DeviceConfig): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
@@ -33,6 +41,14 @@ export function metricsOf(config: DeviceConfig): Map<string, Set<string>> {
       for (const station of config.stations) {
         for (const metric of hj212Metrics(config, station)) add(station.device, metric);
       }
+      break;
+    case "onvif":
+      for (const m of CAMERA_METRICS) add(config.id, m);
+      for (const d of config.analysis.detect) add(config.id, detectMetric(d));
+      break;
+    case "mavlink":
+      for (const m of DRONE_METRICS) add(config.id, m);
+      for (const d of config.video?.analysis.detect ?? []) add(config.id, detectMetric(d));
       break;
   }
   return out;

@@ -73,7 +73,11 @@ function itemsOf(device: DeviceConfig): { scope: "point" | "station"; items: Jso
   if (device.type === "modbus" || device.type === "opcua") {
     return { scope: "point", items: device.points as Json[], key: (p) => String(p.name) };
   }
-  return { scope: "station", items: device.stations as Json[], key: (s) => String(s.device) };
+  if (device.type === "sl651" || device.type === "hj212") {
+    return { scope: "station", items: device.stations as Json[], key: (s) => String(s.device) };
+  }
+  // Cameras and drones have neither: their whole entry is diffed as settings.
+  return { scope: "point", items: [], key: (p) => String(p.name) };
 }
 
 function deviceChanges(a: DeviceConfig | undefined, b: DeviceConfig | undefined, id: string): ProfileChange[] {

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import { FUTURE_DEVICE_TYPES } from "./device-entry-schema.ts";
 import { closestMatch } from "./did-you-mean.ts";
 import { describeValue, type Finding } from "./problem.ts";
 import { schemaAt, unionOptionFor, valueAt } from "./schema-walk.ts";
@@ -111,18 +110,6 @@ function unionFindings(
   const options = (issue as { options?: unknown[] }).options;
   if (discriminator !== undefined && options !== undefined) {
     const names = options.map((o) => JSON.stringify(o)).join(", ");
-    const future = typeof found === "string" ? FUTURE_DEVICE_TYPES[found] : undefined;
-    if (discriminator === "type" && future !== undefined) {
-      return [
-        {
-          severity: "error",
-          code: "PROFILE_UNSUPPORTED_DEVICE_TYPE",
-          path,
-          message: `type ${JSON.stringify(found)} is not yet supported by this agent (it reads ${names})`,
-          hint: `${future} come with the video issue; leave this device out of the profile until then`,
-        },
-      ];
-    }
     const guess = typeof found === "string" ? closestMatch(found, options.map(String)) : undefined;
     const finding: Finding = {
       severity: "error",

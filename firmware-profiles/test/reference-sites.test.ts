@@ -94,6 +94,7 @@ describe("reference site profiles", () => {
       for (const d of load(file).devices) {
         if (d.type === "modbus") endpoints.push(`${d.connection.host}:${d.connection.port}`);
         else if (d.type === "opcua") endpoints.push(new URL(d.endpointUrl.replace("opc.tcp", "http")).host);
+        else if (d.type === "onvif") endpoints.push(new URL(d.url).host);
         else endpoints.push(`${d.listen.host}:${d.listen.port}`);
       }
     }

@@ -3,6 +3,7 @@ import { hj212ReceiverSchema } from "./hj212.ts";
 import { modbusDeviceSchema } from "./modbus.ts";
 import { opcuaDeviceSchema } from "./opcua.ts";
 import { sl651ReceiverSchema } from "./sl651.ts";
+import { mavlinkDroneSchema, onvifCameraSchema } from "./video.ts";
 
 /**
  * The configuration of one adapter on a gateway, by `type`. Shared by gateway profiles
@@ -13,12 +14,14 @@ export const deviceConfigSchema = z.discriminatedUnion("type", [
   sl651ReceiverSchema,
   hj212ReceiverSchema,
   opcuaDeviceSchema,
+  onvifCameraSchema,
+  mavlinkDroneSchema,
 ]);
 
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 export type DeviceConfigInput = z.input<typeof deviceConfigSchema>;
 export type DeviceType = DeviceConfig["type"];
-export const DEVICE_TYPES: readonly DeviceType[] = ["modbus", "sl651", "hj212", "opcua"];
+export const DEVICE_TYPES: readonly DeviceType[] = ["modbus", "sl651", "hj212", "opcua", "onvif", "mavlink"];
 
 /**
  * The ids an adapter config introduces, with the key path of each: its own id, and the device ids
@@ -27,6 +30,8 @@ export const DEVICE_TYPES: readonly DeviceType[] = ["modbus", "sl651", "hj212", 
 export function deviceIdsOf(d: DeviceConfig): Array<[string, PropertyKey[]]> {
   switch (d.type) {
     case "modbus":
+    case "onvif":
+    case "mavlink":
       return [[d.id, ["id"]]];
     case "opcua": {
       const names: Array<[string, PropertyKey[]]> = [[d.id, ["id"]]];
