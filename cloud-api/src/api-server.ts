@@ -9,6 +9,7 @@ import {
 } from "./alerts/alert-routes.ts";
 import type { Alerting } from "./alerts/alerting.ts";
 import { ruleListParamsSchema, ruleRoutes } from "./alerts/rule-routes.ts";
+import { snapshotRoute } from "./alerts/snapshot-route.ts";
 import { catalogueParamsSchema, catalogueRoute, deviceBodySchema, latestParamsSchema } from "./catalogue-route.ts";
 import { answerErrors } from "./error-handler.ts";
 import { exportParamsSchema, exportRoute } from "./export-route.ts";
@@ -171,6 +172,12 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     summary: "Deliver dead letters again now (one, or all of a subscriber); removed only after a 2xx",
     body: replayBodySchema,
   },
+  {
+    method: "get",
+    path: "/v1/snapshots/:site/:device/:name",
+    summary: "A JPEG snapshot an alert links as evidence (evidence.snapshot = snapshots/<site>/<device>/<name>)",
+    pathParams: { site: "Site id", device: "Camera or drone id", name: "<capture ms>-<hash>.jpg" },
+  },
 ];
 
 export interface ApiOptions {
@@ -207,6 +214,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     if (alerting.registry !== undefined && alerting.deadLetters !== undefined && alerting.dispatcher !== undefined) {
       await app.register(webhookRoutes(alerting.registry, alerting.deadLetters, alerting.dispatcher));
     }
+    if (alerting.nats !== undefined) await app.register(snapshotRoute(alerting.nats));
   }
   const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" });
   app.get("/openapi.json", async () => document);

@@ -27,6 +27,8 @@ export interface AlertingOptions {
  * dead letters, and the rule bucket the API edits. Run it in exactly one process.
  */
 export interface Alerting {
+  /** The connection alerting runs on; the API reads snapshots (the SNAPSHOTS object store) through it. */
+  nats: NatsConnection;
   store: AlertStore;
   service: AlertService;
   registry: SubscriberRegistry;
@@ -67,6 +69,7 @@ export async function startAlerting(options: AlertingOptions): Promise<Alerting>
     ...(options.externalUrl === undefined ? {} : { externalUrl: options.externalUrl }),
   });
   return {
+    nats: options.nats,
     store,
     service,
     registry,
