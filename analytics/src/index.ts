@@ -163,3 +163,43 @@ export {
   predMetricOf,
   scoreMetricOf,
 } from "./serving/model-spec.ts";
+export {
+  type ClassFigures,
+  evaluateVision,
+  featuresOf,
+  type TrainedVisionModel,
+  type TrainVisionOptions,
+  trainVisionModel,
+  type VisionEvaluation,
+  type VisionSample,
+  type VisionSampleKind,
+  type VisionSampleRequest,
+  type VisionSampleSource,
+} from "./vision/train-vision.ts";
+export { checkVisionSize, VISION_FEATURE_COUNT, visionFeatureNames, visionFeatures } from "./vision/vision-features.ts";
+export { type VisionHead, visionGraph } from "./vision/vision-graph.ts";
+export {
+  fitVisionModel,
+  VISION_CLASSES,
+  VISION_CLASSES_KEY,
+  VISION_INPUT_KEY,
+  type VisionClass,
+  type VisionExport,
+  type VisionInputSpec,
+  type VisionModel,
+  visionHead,
+  visionOnnx,
+  visionProbabilities,
+} from "./vision/vision-model.ts";
+export { VisionScorer, type VisionScorerOptions, type VisionScores } from "./vision/vision-scorer.ts";
+export { chwBatch, type RgbImage, writeChw } from "./vision/vision-tensor.ts";
+export {
+  type Detection,
+  decodeYolo,
+  intersectionOverUnion,
+  type Letterbox,
+  letterboxOf,
+  nonMaximumSuppression,
+  type YoloLayout,
+} from "./vision/yolo-decode.ts";
+export { YoloDetector, type YoloModelSpec } from "./vision/yolo-detector.ts";

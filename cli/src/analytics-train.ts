@@ -5,6 +5,10 @@ export async function analyticsModelCommand(sub: string | undefined, argv: strin
     const { trainForecaster } = await import("./analytics-forecast.ts");
     return trainForecaster(what, rest);
   }
+  if (sub === "train" && what === "vision") {
+    const { trainVisionCommand } = await import("./analytics-vision.ts");
+    return trainVisionCommand(rest);
+  }
   if (sub === "train" && what === "batadal") {
     const { trainBatadalCommand } = await import("./analytics-batadal.ts");
     return trainBatadalCommand(rest);

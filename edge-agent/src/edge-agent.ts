@@ -9,6 +9,8 @@ import {
   type Reading,
   silentLogger,
 } from "@lifeline/contracts";
+import type { VideoRuntime } from "@lifeline/video";
+import { connect } from "@nats-io/transport-node";
 import type { Clock, ReadingSink } from "./adapter.ts";
 import type { AdapterError } from "./adapter-error.ts";
 import { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
@@ -40,6 +42,11 @@ export interface EdgeAgentOptions {
   maxInflight?: number;
   /** How long `stop()` waits for the uplink to take what is still in the journal (default 3 s). */
   stopDrainMs?: number;
+  /**
+   * NATS server(s) that camera and drone evidence (snapshots, alert conditions) goes to; the
+   * uplink's when it is NATS. Without either, evidence waits on disk and the error says why.
+   */
+  evidenceNatsUrl?: string;
 }
 
 export interface EdgeAgentStats {
@@ -171,7 +178,19 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
     },
   };
 
-  const context: AdapterContext = adapterContext(clock, log, env);
+  let video: Promise<VideoRuntime> | undefined;
+  const context: AdapterContext = adapterContext(clock, log, env, {
+    site: config.site,
+    runtime: () => {
+      video ??= openVideoRuntime(options.dataDir, options.evidenceNatsUrl ?? config.uplink.nats?.url, log).catch(
+        (error: unknown) => {
+          video = undefined;
+          throw error;
+        },
+      );
+      return video;
+    },
+  });
   const running = new Map<string, { device: DeviceConfig; run: RunningAdapter }>();
   const startDevice = (device: DeviceConfig) => {
     if (device.type === "opcua") routeOpcuaLogs(log);
@@ -288,7 +307,18 @@ export async function startEdgeAgent(input: AgentConfigInput, options: EdgeAgent
       // Dropped by the journal while in flight, and never acknowledged: lost (the report waits in the alert lane).
       for (const [lane, records] of forwarder.abandonOrphans()) lose(lane, records);
       await journals.close();
+      await video?.then((v) => v.close()).catch(() => undefined);
     },
   };
   return agent;
+}
+
+/** The cameras' and drones' shared runtime; loaded on first use so that other sites never load onnxruntime. */
+async function openVideoRuntime(dataDir: string, natsUrl: string | undefined, log: Logger): Promise<VideoRuntime> {
+  const { VideoRuntime } = await import("@lifeline/video");
+  return VideoRuntime.open({
+    dataDir,
+    log,
+    connectNats: natsUrl === undefined ? undefined : () => connect({ servers: natsUrl, reconnect: false }),
+  });
 }

@@ -1,7 +1,7 @@
 import {
   CAMERA_METRICS,
-  DRONE_METRICS,
   type DeviceConfig,
+  DRONE_METRICS,
   detectMetric,
   HJ212_BUILTIN_FACTORS,
   type Hj212ReceiverConfig,

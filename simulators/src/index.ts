@@ -62,6 +62,23 @@ export {
 // Models, the OPC UA substation and the reference sites of firmware-profiles/sites/.
 
 export { gasDetector, heatMeter, radarLevelGauge } from "./device-models.ts";
+export { type BatteryReading, type DroneBatteryOptions, droneBattery } from "./drone/drone-messages.ts";
+export {
+  type DroneSimulator,
+  type DroneSimulatorOptions,
+  type DroneSimulatorStats,
+  startDroneSimulator,
+} from "./drone/drone-simulator.ts";
+export { EARTH_RADIUS_M, FlightPath, type FlightState, offsetMetres, type Waypoint } from "./drone/flight-path.ts";
+export type { SimulatedOnvifPreset, SimulatedOnvifProfile } from "./onvif/onvif-responses.ts";
+export {
+  DEFAULT_PRESETS,
+  DEFAULT_PROFILES,
+  type EmittedEvent,
+  OnvifSimulator,
+  type OnvifSimulatorOptions,
+  startOnvifSimulator,
+} from "./onvif/simulated-onvif-camera.ts";
 export {
   SimulatedOpcuaSubstation,
   type SimulatedOpcuaSubstationOptions,
@@ -94,3 +111,23 @@ export {
 } from "./scenarios/flood-station-days.ts";
 export type { ExceedanceInterval, ScenarioClockOptions } from "./scenarios/scenario-clock.ts";
 export { type ScenarioSeries, scenarioCsv } from "./scenarios/scenario-csv.ts";
+export {
+  DUST_LABEL_OPACITY,
+  nuisanceNames,
+  type SceneClip,
+  type SceneClipFrame,
+  type SceneClipOptions,
+  type SceneEpisodeKind,
+  type SceneLabels,
+  type SceneNuisances,
+  type SceneSample,
+  type SceneSampleRequest,
+  sceneBackground,
+  sceneClip,
+  sceneLabels,
+  sceneNuisances,
+  sceneSamples,
+  WATER_LABEL_FRACTION,
+} from "./video/scene-clip.ts";
+export { type SceneLayout, type SceneView, sceneLayout } from "./video/scene-layout.ts";
+export { renderScene, type SceneFrame, type SceneSpec, type SceneTruth } from "./video/scene-renderer.ts";

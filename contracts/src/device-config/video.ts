@@ -12,8 +12,13 @@ const probability = z.number().min(0).max(1);
  */
 export const frameSamplingSchema = z.strictObject({
   fps: z.number().min(0.05).max(30).default(1).describe("Frames analysed per second"),
-  width: z.int().min(16).max(4096).default(160).describe("Width the frames are scaled to for analysis"),
-  height: z.int().min(16).max(4096).default(120).describe("Height the frames are scaled to for analysis"),
+  width: z
+    .int()
+    .min(16)
+    .max(4096)
+    .default(128)
+    .describe("Width the frames are scaled to for analysis (the built-in model reads 128×96)"),
+  height: z.int().min(16).max(4096).default(96).describe("Height the frames are scaled to for analysis"),
   decode: z
     .enum(["all", "keyframes"])
     .default("all")
@@ -41,7 +46,12 @@ export const videoDetectSchema = z
       .refine((l) => Object.keys(l).length > 0, "name the score of at least one level")
       .describe("Score from which each level applies"),
     forFrames: z.int().min(1).max(100).default(2).describe("Analysed frames at or above a level before it fires"),
-    clearFrames: z.int().min(1).max(1_000).default(3).describe("Analysed frames below the lowest level before it clears"),
+    clearFrames: z
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(3)
+      .describe("Analysed frames below the lowest level before it clears"),
     hysteresis: probability.default(0.05).describe("How far below a level the score must fall to leave it"),
   })
   .superRefine((d, ctx) => {
@@ -77,7 +87,7 @@ export const videoModelSchema = z.discriminatedUnion("type", [
 
 /** What the analysis of one video stream does: sampling, motion gate, model, detections, evidence. */
 export const videoAnalysisSchema = z.strictObject({
-  sampling: frameSamplingSchema.default({ fps: 1, width: 160, height: 120, decode: "all" }),
+  sampling: frameSamplingSchema.default({ fps: 1, width: 128, height: 96, decode: "all" }),
   motionGate: motionGateSchema.default({ enabled: true, maxSkipMs: 10_000 }),
   model: videoModelSchema.default({ type: "builtin" }),
   detect: z.array(videoDetectSchema).min(1).max(32),

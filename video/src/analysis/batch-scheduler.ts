@@ -89,7 +89,9 @@ export class BatchScheduler<I, O> {
     const started = performance.now();
     try {
       const out = await this.#o.run(batch.map((w) => w.item));
-      batch.forEach((w, i) => w.resolve(out[i] as O));
+      batch.forEach((w, i) => {
+        w.resolve(out[i] as O);
+      });
       this.#stats.runs++;
       this.#stats.items += batch.length;
     } catch (error) {

@@ -177,7 +177,8 @@ export class EvidenceOutbox {
   }
 
   async #send(item: PendingItem): Promise<void> {
-    const nats = (this.#nats ??= await this.#o.connect());
+    this.#nats ??= await this.#o.connect();
+    const nats = this.#nats;
     if (item.snapshot !== undefined) {
       const jpeg = await readFile(join(this.#o.dir, `${item.file}.jpg`));
       await this.#putSnapshot(nats, item.snapshot, jpeg);
