@@ -25,7 +25,14 @@ lifeline probe sl651 --listen PORT [--host 0.0.0.0] [--timezone +08:00] [--json]
   and confirms reports as the adapter would. Ctrl-C stops.
 
   With --json both print one object per line and frame: {"ok":true,…} or
-  {"ok":false,"error":{"code","message"}}, for piping captures into other tools.`;
+  {"ok":false,"error":{"code","message"}}, for piping captures into other tools.
+
+lifeline probe onvif [--user admin --password-env VAR] [--address 239.255.255.250] [--port 3702]
+                     [--timeout MS] [--json]
+
+  Finds ONVIF cameras (WS-Discovery Probe, multicast or to one --address), connects to each
+  (clock read first, WS-Security digest), and lists their media profiles with the RTSP stream and
+  snapshot URIs. A camera that cannot be read is listed with the reason.`;
 
 function int(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -36,6 +43,36 @@ function int(value: string | undefined, name: string, fallback: number, min: num
     });
   }
   return n;
+}
+
+async function probeOnvifCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      user: { type: "string", default: "admin" },
+      "password-env": { type: "string" },
+      address: { type: "string" },
+      port: { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const passwordEnv = values["password-env"];
+  const password = passwordEnv === undefined ? "" : process.env[passwordEnv];
+  if (password === undefined) {
+    process.stderr.write(`lifeline probe onvif: environment variable ${passwordEnv} is not set\n`);
+    return 2;
+  }
+  const { formatProbe, probeOnvif } = await import("@lifeline/video");
+  const rows = await probeOnvif({
+    username: values.user,
+    password,
+    timeoutMs: int(values.timeout, "timeout", 3_000, 100, 60_000),
+    ...(values.address === undefined ? {} : { address: values.address }),
+    ...(values.port === undefined ? {} : { port: int(values.port, "port", 3702, 1, 65_535) }),
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatProbe(rows));
+  return rows.length === 0 || rows.some((r) => r.error !== undefined) ? 1 : 0;
 }
 
 async function probeModbusCommand(argv: string[]): Promise<number> {
@@ -210,6 +247,8 @@ export async function probeCommand(argv: string[]): Promise<number> {
         }),
       );
     }
+    case "onvif":
+      return probeOnvifCommand(rest);
     default:
       process.stderr.write(`lifeline probe: unknown protocol '${protocol ?? ""}'\n\n${PROBE_USAGE}\n`);
       return 2;
