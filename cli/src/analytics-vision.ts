@@ -18,6 +18,8 @@ export async function trainVisionCommand(argv: string[]): Promise<number> {
       width: { type: "string", default: "128" },
       height: { type: "string", default: "96" },
       version: { type: "string", default: "1" },
+      // Frames as a camera delivers them: rendered at 2× and JPEG-compressed at quality 20–90.
+      "camera-scale": { type: "string", default: "2" },
     },
     strict: true,
   });
@@ -28,7 +30,11 @@ export async function trainVisionCommand(argv: string[]): Promise<number> {
     framesPerClass: Number(values.frames),
     width: Number(values.width),
     height: Number(values.height),
-    source: (request) => sceneSamples(request) as VisionSample[],
+    source: (request) =>
+      sceneSamples({
+        ...request,
+        camera: { scale: Number(values["camera-scale"]), quality: [20, 90] },
+      }) as VisionSample[],
   });
   const bytes = visionOnnx(trained.model, {
     trainingDataSha256: trained.trainingDataSha256,

@@ -111,6 +111,16 @@ export {
 } from "./scenarios/flood-station-days.ts";
 export type { ExceedanceInterval, ScenarioClockOptions } from "./scenarios/scenario-clock.ts";
 export { type ScenarioSeries, scenarioCsv } from "./scenarios/scenario-csv.ts";
+export { type EncodeH264Options, encodeH264File } from "./video/h264-encode.ts";
+export { writeRawFrames } from "./video/rtsp-raw-frames.ts";
+export {
+  type H264MountSource,
+  type RawMountSource,
+  type RtspMount,
+  type RtspServer,
+  type RtspServerOptions,
+  startRtspServer,
+} from "./video/rtsp-server.ts";
 export {
   DUST_LABEL_OPACITY,
   nuisanceNames,

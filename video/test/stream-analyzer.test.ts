@@ -62,7 +62,10 @@ function episode(): Frame[] {
 
 describe("StreamAnalyzer with the bundled dust/water model", () => {
   it("raises one dust alert with a snapshot while the plume lasts, clears it after, scores as readings", async () => {
-    const runtime = await VideoRuntime.open({ dataDir: join(dir, "agent"), connectNats: () => connect({ servers: server.url }) });
+    const runtime = await VideoRuntime.open({
+      dataDir: join(dir, "agent"),
+      connectNats: () => connect({ servers: server.url }),
+    });
     const readings: Reading[] = [];
     const analysis = videoAnalysisSchema.parse({
       // Every frame scored: the motion gate is tested on its own.

@@ -1,4 +1,5 @@
 import { type Random, seededRandom } from "../random.ts";
+import { throughCamera } from "./scene-camera.ts";
 import type { SceneView } from "./scene-layout.ts";
 import { renderScene, type SceneSpec, type SceneTruth } from "./scene-renderer.ts";
 
@@ -126,6 +127,11 @@ export interface SceneSampleRequest {
   kind: SceneEpisodeKind;
   /** Default both, alternating. */
   views?: readonly SceneView[];
+  /**
+   * Frames as a camera delivers them (see `throughCamera`): rendered at `scale`× the size, JPEG at a
+   * quality drawn from `quality`, area-downscaled. The background goes the same way. Default: off.
+   */
+  camera?: { scale: number; quality: readonly [number, number] };
 }
 
 /** One labelled frame with its camera's clean reference: the shape analytics' vision training reads. */
@@ -156,14 +162,19 @@ export function sceneSamples(request: SceneSampleRequest): SceneSample[] {
     const water = request.kind === "water" || request.kind === "dust+water" ? 0.3 + 0.7 * random() : 0;
     const { width, height } = request;
     const t = 1 + 60 * random();
-    const frame = renderScene({ view, width, height, seed: camera, t, dust, water, ...nuisances });
+    const c = request.camera;
+    const scale = c?.scale ?? 1;
+    const [w, h] = [width * scale, height * scale];
+    const frame = renderScene({ view, width: w, height: h, seed: camera, t, dust, water, ...nuisances });
     const labels = sceneLabels(frame.truth);
+    const quality = c === undefined ? 0 : Math.round(c.quality[0] + (c.quality[1] - c.quality[0]) * random());
+    const through = (rgb: Uint8Array) => (c === undefined ? rgb : throughCamera(rgb, w, h, scale, quality));
     out.push({
       view,
       width,
       height,
-      rgb: frame.rgb,
-      background: sceneBackground(view, width, height, camera),
+      rgb: through(frame.rgb),
+      background: through(sceneBackground(view, w, h, camera)),
       ...labels,
       nuisances: nuisanceNames(nuisances),
     });

@@ -42,6 +42,13 @@ export interface StreamAnalyzerOptions {
   positionAt?: (ts: number) => CapturePosition | undefined;
   /** Model name and version, for the alert's evidence. */
   model?: string;
+  /**
+   * Frames of the first `warmupMs` after the stream (re)connects are not analysed (default 3 s): a
+   * decoder that joins a live stream between key frames outputs smeared pictures until the next
+   * one (ffmpeg: "corrupt decoded frame"; most cameras send a key frame every 1–2 s), and a smeared
+   * picture must neither raise an alert nor become the camera's clean background.
+   */
+  warmupMs?: number;
   now?: () => number;
   log?: Logger;
 }
@@ -53,6 +60,8 @@ export interface StreamAnalyzerStats {
   skipped: number;
   /** Frames the model had no time for (counted by the scheduler as shed too). */
   shed: number;
+  /** Frames of the warm-up after each (re)connection, not analysed. */
+  warmup: number;
   conditions: number;
   failures: number;
   state: FrameSourceState["state"];
@@ -77,6 +86,7 @@ export class StreamAnalyzer {
     analysed: 0,
     skipped: 0,
     shed: 0,
+    warmup: 0,
     conditions: 0,
     failures: 0,
     state: "connecting",
@@ -88,6 +98,8 @@ export class StreamAnalyzer {
   #busy: Promise<void> | undefined;
   #waiting: Frame | undefined;
   #online: boolean | undefined;
+  /** Capture time before which frames are warm-up; set when the stream (re)connects. */
+  #warmUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: StreamAnalyzerOptions) {
     this.#o = options;
@@ -111,6 +123,7 @@ export class StreamAnalyzer {
   state(state: FrameSourceState): void {
     this.#stats.state = state.state;
     const online = state.state === "streaming";
+    if (online && this.#online !== true) this.#warmUntil = (this.#o.now ?? Date.now)() + (this.#o.warmupMs ?? 3_000);
     if (state.state === "connecting" || online === this.#online) return;
     this.#online = online;
     const ts = (this.#o.now ?? Date.now)();
@@ -149,6 +162,10 @@ export class StreamAnalyzer {
   /** One decoded frame, analysed now. Never throws: failures are counted and logged. */
   async frame(frame: Frame): Promise<void> {
     this.#stats.frames++;
+    if (frame.ts < this.#warmUntil) {
+      this.#stats.warmup++;
+      return;
+    }
     if (this.#gate !== undefined && !this.#gate.check(frame).pass) {
       this.#stats.skipped++;
       return;
