@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AlertEvent } from "@lifeline/contracts";
@@ -137,6 +137,7 @@ beforeAll(async () => {
           username: "admin",
           passwordEnv: "PIT_CAM_PASSWORD",
           alertPreset: "2",
+          record: true,
           analysis: { sampling, motionGate: { maxSkipMs: 2_000 }, detect: detect("dust") },
         },
         {
@@ -213,6 +214,21 @@ describe("video end to end", () => {
       expect.arrayContaining(["battery_pct", "lat", "lon", "alt_m", "online", "water_score"]),
     );
   }, 90_000);
+
+  it("the camera's motion events become readings, and its stream is recorded", async () => {
+    camera.emitEvent({ topic: "motion", state: true });
+    camera.emitEvent({ topic: "motion", state: false });
+    const motion = await until("the motion readings", async () => {
+      const rows = await stack.store.driver.query<{ value: number }>(
+        "SELECT value FROM telemetry WHERE device = 'cam-pit' AND metric = 'motion' ORDER BY ts",
+      );
+      return rows.length >= 2 ? rows.map((r) => Number(r.value)) : undefined;
+    });
+    expect(motion).toEqual([1, 0]);
+    const segments = readdirSync(join(dir, "agent", "recordings", "cam-pit"));
+    expect(segments.length).toBeGreaterThan(0);
+    expect(segments.every((s) => /^\d{8}T\d{6}\.mp4$/.test(s))).toBe(true);
+  }, 60_000);
 
   it("a camera whose stream drops is picked up again when it returns", async () => {
     await rtsp.stop();

@@ -56,7 +56,10 @@ describe("bring your own detector", () => {
   it("a YOLO-style ONNX model with declared input and classes runs in the same pipeline", async () => {
     const file = join(dir, "brightness-yolo.onnx");
     writeFileSync(file, brightnessYolo());
-    const runtime = await VideoRuntime.open({ dataDir: join(dir, "agent"), connectNats: () => connect({ servers: server.url }) });
+    const runtime = await VideoRuntime.open({
+      dataDir: join(dir, "agent"),
+      connectNats: () => connect({ servers: server.url }),
+    });
     const analysis = videoAnalysisSchema.parse({
       motionGate: { enabled: false },
       model: { type: "yolo", file, inputSize: [160, 160], classes: ["smoke", "person"], layout: "yolov8" },
@@ -85,7 +88,9 @@ describe("bring your own detector", () => {
     const info = await jsm.streams.info(ALERT_CONDITION_STREAM);
     const got: AlertCondition[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      got.push((await jsm.streams.getMessage(ALERT_CONDITION_STREAM, { seq }))?.json<AlertCondition>() as AlertCondition);
+      got.push(
+        (await jsm.streams.getMessage(ALERT_CONDITION_STREAM, { seq }))?.json<AlertCondition>() as AlertCondition,
+      );
     }
     expect(got.map((c) => [c.rule, c.device, c.level, c.at, c.metric])).toEqual([
       ["video-smoke", "cam-byo", "II", 3_000, "smoke_score"],

@@ -104,6 +104,10 @@ export const onvifCameraSchema = z.strictObject({
   profile: z.string().min(1).max(64).optional().describe("Media profile token; the first H.264 profile when absent"),
   alertPreset: z.string().min(1).max(64).optional().describe("PTZ preset the camera turns to for evidence"),
   events: z.boolean().default(true).describe("Subscribe to the camera's motion and tamper events (PullPoint)"),
+  record: z
+    .boolean()
+    .default(false)
+    .describe("Record the stream continuously (stream copy, 1-min segments), within the agent's recording cap"),
   analysis: videoAnalysisSchema,
 });
 

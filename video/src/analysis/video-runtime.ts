@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type Logger, silentLogger, type VideoModelConfig } from "@lifeline/contracts";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { RecordingStore } from "../evidence/recording-store.ts";
 import { VideoError } from "../video-error.ts";
 import { BatchScheduler } from "./batch-scheduler.ts";
 import { EvidenceOutbox } from "./evidence-outbox.ts";
@@ -12,6 +13,8 @@ export interface VideoRuntimeOptions {
   dataDir: string;
   /** How evidence reaches NATS; without it, evidence waits on disk and an error says why. */
   connectNats?: (() => Promise<NatsConnection>) | undefined;
+  /** Disk all cameras' recordings may use together, oldest segment deleted first (default 20 GiB). */
+  recordingMaxBytes?: number;
   /** Frames per model run (default 16) and how long a partial batch waits (default 20 ms). */
   maxBatch?: number;
   lingerMs?: number;
@@ -31,6 +34,7 @@ export class VideoRuntime {
   readonly outbox: EvidenceOutbox;
   readonly #o: VideoRuntimeOptions;
   readonly #models = new Map<string, Promise<LoadedModel>>();
+  #recordings: RecordingStore | undefined;
 
   private constructor(options: VideoRuntimeOptions, outbox: EvidenceOutbox) {
     this.#o = options;
@@ -74,11 +78,21 @@ export class VideoRuntime {
     return loaded;
   }
 
+  /** Continuous recording of the cameras that ask for it, capped by disk size across all of them. */
+  get recordings(): RecordingStore {
+    this.#recordings ??= new RecordingStore({
+      dir: join(this.#o.dataDir, "recordings"),
+      maxBytes: this.#o.recordingMaxBytes ?? 20 * 1024 ** 3,
+    });
+    return this.#recordings;
+  }
+
   stats(): Record<string, unknown> {
-    return { evidence: this.outbox.stats() };
+    return { evidence: this.outbox.stats(), recordings: this.#recordings?.counters };
   }
 
   async close(): Promise<void> {
+    await this.#recordings?.close();
     await this.outbox.close();
     for (const loaded of this.#models.values()) {
       await loaded.then((l) => l.model.release()).catch(() => undefined);

@@ -67,6 +67,10 @@ export class OnvifAdapter implements StreamingAdapter {
       const old = this.#stream;
       this.#stream = undefined;
       await old?.close();
+      if (this.#config.record) {
+        if (this.#streamUrl !== undefined) await runtime.recordings.stop(this.id);
+        await runtime.recordings.start(this.id, { url });
+      }
       const { analyseStream } = await import("@lifeline/video");
       this.#streamUrl = url;
       this.#stream = await analyseStream({
@@ -111,6 +115,12 @@ export class OnvifAdapter implements StreamingAdapter {
     this.#closed = true;
     await this.#events?.stop().catch(() => undefined);
     await this.#stream?.close();
+    if (this.#config.record && this.#streamUrl !== undefined) {
+      await this.#o
+        .video()
+        .then((v) => v.recordings.stop(this.id))
+        .catch(() => undefined);
+    }
     await this.#supervisor?.stop();
   }
 }
