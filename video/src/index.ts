@@ -72,13 +72,7 @@ export {
   type MotionGateOptions,
   type MotionReason,
 } from "./motion/motion-gate.ts";
-export {
-  type BackoffOptions,
-  backoffDelay,
-  type CameraStatus,
-  CameraSupervisor,
-  type CameraSupervisorOptions,
-} from "./onvif/camera-supervisor.ts";
+export { type CameraStatus, CameraSupervisor, type CameraSupervisorOptions } from "./onvif/camera-supervisor.ts";
 export { getWithDigest } from "./onvif/http-digest-client.ts";
 export {
   type ConnectCameraOptions,
@@ -91,4 +85,5 @@ export {
 export { type DiscoveredCamera, type DiscoverOnvifOptions, discoverOnvif } from "./onvif/onvif-discovery.ts";
 export type { CameraEvent, CameraEventHandler, EventPull } from "./onvif/onvif-events.ts";
 export { formatProbe, type ProbeOnvifOptions, type ProbeRow, probeOnvif } from "./onvif/onvif-probe.ts";
+export { type BackoffOptions, backoffDelay } from "./reconnect-backoff.ts";
 export { VideoError } from "./video-error.ts";

@@ -1,31 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeModel, OnnxGraph, onnxAttr } from "@lifeline/analytics";
 import { ALERT_CONDITION_STREAM, type AlertCondition, videoAnalysisSchema } from "@lifeline/contracts";
-import { ensureStreams, type NatsServerProcess, startNatsServer } from "@lifeline/gateway";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StreamAnalyzer } from "../src/analysis/stream-analyzer.ts";
 import { VideoRuntime } from "../src/analysis/video-runtime.ts";
+import { natsFixture } from "./nats-fixture.ts";
 
-let dir: string;
-let server: NatsServerProcess;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "byo-yolo-"));
-  server = await startNatsServer({ storeDir: join(dir, "nats") });
-  nc = await connect({ servers: server.url });
-  await ensureStreams(await jetstreamManager(nc));
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const nats = natsFixture("byo-yolo-");
 
 /**
  * A user's YOLOv8-shaped detector ([1, 4 + 2 classes, 1 candidate], 160 × 160 input) that sees
@@ -54,11 +37,11 @@ const grey = (level: number, i: number) => ({
 
 describe("bring your own detector", () => {
   it("a YOLO-style ONNX model with declared input and classes runs in the same pipeline", async () => {
-    const file = join(dir, "brightness-yolo.onnx");
+    const file = join(nats.dir, "brightness-yolo.onnx");
     writeFileSync(file, brightnessYolo());
     const runtime = await VideoRuntime.open({
-      dataDir: join(dir, "agent"),
-      connectNats: () => connect({ servers: server.url }),
+      dataDir: join(nats.dir, "agent"),
+      connectNats: () => nats.connect(),
     });
     const analysis = videoAnalysisSchema.parse({
       motionGate: { enabled: false },
@@ -84,7 +67,7 @@ describe("bring your own detector", () => {
     const expected = (level: number) => Math.round(((level * 120 + 114 * 40) / 160 / 255) * 100) / 100;
     // Below the 0.25 score threshold a box is not a detection: the score is 0.
     expect(scores).toEqual([0, expected(230), expected(230), expected(230), 0]);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     const info = await jsm.streams.info(ALERT_CONDITION_STREAM);
     const got: AlertCondition[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {

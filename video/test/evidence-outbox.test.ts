@@ -1,30 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { ALERT_CONDITION_STREAM, type AlertCondition, SNAPSHOT_BUCKET } from "@lifeline/contracts";
-import { ensureStreams, type NatsServerProcess, startNatsServer } from "@lifeline/gateway";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { type AlertCondition, SNAPSHOT_BUCKET } from "@lifeline/contracts";
 import { Objm } from "@nats-io/obj";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EvidenceOutbox } from "../src/analysis/evidence-outbox.ts";
+import { natsFixture } from "./nats-fixture.ts";
 
-let dir: string;
-let server: NatsServerProcess;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "evidence-outbox-"));
-  server = await startNatsServer({ storeDir: join(dir, "nats") });
-  nc = await connect({ servers: server.url });
-  await ensureStreams(await jetstreamManager(nc));
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const nats = natsFixture("evidence-outbox-");
 
 const condition = (at: number, level: AlertCondition["level"]): AlertCondition => ({
   rule: "video-dust",
@@ -39,23 +21,11 @@ const condition = (at: number, level: AlertCondition["level"]): AlertCondition =
   evidence: { values: { dust_score: 0.9 } },
 });
 
-async function conditionsInStream(): Promise<AlertCondition[]> {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(ALERT_CONDITION_STREAM);
-  const out: AlertCondition[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await jsm.streams.getMessage(ALERT_CONDITION_STREAM, { seq });
-    if (m?.subject === "alertcond.mine-a.cam-1") out.push(m.json<AlertCondition>());
-  }
-  return out;
-}
-
 describe("EvidenceOutbox", () => {
   it("keeps evidence on disk while NATS is down, sends it in order when it returns, once", async () => {
-    const outboxDir = join(dir, "outbox");
+    const outboxDir = join(nats.dir, "outbox");
     let up = false;
-    const connectNats = () =>
-      up ? connect({ servers: server.url }) : Promise.reject(new Error("connection refused (uplink down)"));
+    const connectNats = () => (up ? nats.connect() : Promise.reject(new Error("connection refused (uplink down)")));
     const outbox = await EvidenceOutbox.open({ dir: outboxDir, connect: connectNats, maxBackoffMs: 200 });
     const jpeg = new Uint8Array([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);
     const linked = await outbox.submit(condition(1_000, "III"), jpeg);
@@ -73,19 +43,19 @@ describe("EvidenceOutbox", () => {
     await again.drained();
     expect(again.stats()).toMatchObject({ sent: 2, pending: 0, snapshots: 1 });
     expect(readdirSync(outboxDir)).toEqual([]);
-    const stored = await conditionsInStream();
+    const stored = await nats.conditions("cam-1");
     expect(stored.map((c) => [c.at, c.level, c.evidence.snapshot])).toEqual([
       [1_000, "III", linked.evidence.snapshot],
       [5_000, null, undefined],
     ]);
-    const store = await new Objm(nc).open(SNAPSHOT_BUCKET);
+    const store = await new Objm(nats.nc).open(SNAPSHOT_BUCKET);
     const name = String(linked.evidence.snapshot).replace("snapshots/", "");
     expect(Array.from((await store.getBlob(name)) ?? [])).toEqual(Array.from(jpeg));
 
     // The same condition submitted again (a replay after a crash) is dropped by JetStream.
     await again.submit(condition(1_000, "III"), jpeg);
     await again.drained();
-    expect((await conditionsInStream()).length).toBe(2);
+    expect((await nats.conditions("cam-1")).length).toBe(2);
     await again.close();
   });
 });

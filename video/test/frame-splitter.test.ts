@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ffmpegDecodeArgs } from "../src/frames/ffmpeg-decode-args.ts";
 import { redactUrl } from "../src/frames/ffmpeg-frame-source.ts";
 import { RawFrameSplitter } from "../src/frames/raw-frame-splitter.ts";
-import { backoffDelay } from "../src/frames/reconnect-backoff.ts";
+import { backoffDelay } from "../src/reconnect-backoff.ts";
 
 describe("RawFrameSplitter", () => {
   const bytes = (from: number, to: number) => Uint8Array.from({ length: to - from }, (_, i) => (from + i) % 256);

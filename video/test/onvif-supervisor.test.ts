@@ -1,26 +1,11 @@
 import { type OnvifSimulator, startOnvifSimulator } from "@lifeline/simulators";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffDelay, type CameraStatus, CameraSupervisor } from "../src/onvif/camera-supervisor.ts";
+import { type CameraStatus, CameraSupervisor } from "../src/onvif/camera-supervisor.ts";
 import { connectCamera } from "../src/onvif/onvif-camera.ts";
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
-});
-
-describe("backoffDelay", () => {
-  it("doubles from initialMs up to maxMs", () => {
-    const mid = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((a) => backoffDelay(a, { initialMs: 1_000, maxMs: 60_000 }, mid))).toEqual([
-      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000,
-    ]);
-  });
-
-  it("spreads each delay by ±jitter", () => {
-    const o = { initialMs: 1_000, jitter: 0.2 };
-    expect([0, 0.25, 1].map((r) => backoffDelay(3, o, () => r))).toEqual([3_200, 3_600, 4_800]);
-    expect(backoffDelay(3, { ...o, jitter: 0 }, () => 0.9)).toBe(4_000);
-  });
 });
 
 describe("CameraSupervisor", () => {
@@ -33,7 +18,7 @@ describe("CameraSupervisor", () => {
     });
     closers.push(() => s.stop());
     const statuses: CameraStatus[] = [];
-    const backoff = { initialMs: 20, maxMs: 80 };
+    const backoff = { baseMs: 40, maxMs: 160 };
     const supervisor = new CameraSupervisor({
       name: "gate",
       connect: () => connectCamera({ url: s.deviceUrl, username: "admin", password: "s3cret", timeoutMs: 300 }),
@@ -49,20 +34,19 @@ describe("CameraSupervisor", () => {
     await until(() => statuses.filter((st) => st.state === "retrying").length >= 3);
     await s.restore();
     await until(() => statuses.filter((st) => st.state === "online").length === 2);
-    return { statuses, supervisor, backoff };
+    return { statuses, supervisor };
   }
 
   it("goes offline when the camera closes its port and online again when it is back", async () => {
-    const { statuses, supervisor, backoff } = await supervised("close");
+    const { statuses, supervisor } = await supervised("close");
     const states = statuses.map((st) => st.state);
     const retries = statuses.filter((st) => st.state === "retrying");
     expect(states).toEqual(["online", "offline", ...retries.map(() => "retrying"), "online"]);
     const offline = statuses[1] as Extract<CameraStatus, { state: "offline" }>;
     expect(offline.reason.code).toBe("VIDEO_ONVIF_UNREACHABLE");
     expect(offline.reason.message).toMatch(/did not answer GetSystemDateAndTime: ECONNREFUSED$/);
-    expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual(
-      retries.map((_, i) => [i + 1, backoffDelay(i + 1, backoff, () => 0.5)]),
-    );
+    // Full jitter with random 0.5: half of each ceiling, 40, 80, 160 (the cap).
+    expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
     expect(retries.slice(0, 3).map((r) => r.delayMs)).toEqual([20, 40, 80]);
     expect(supervisor.state).toBe("online");
     expect(supervisor.camera?.profiles.map((p) => p.token)).toEqual(["Profile_1", "Profile_2"]);
@@ -93,7 +77,7 @@ describe("CameraSupervisor", () => {
     supervisor.start();
     await until(() => supervisor.state === "stopped");
     expect(statuses.map((st) => st.state)).toEqual(["offline", "retrying"]);
-    expect(slept).toBe(1_000);
+    expect(slept).toBe(250); // full jitter, random 0.5: half of the first ceiling (500 ms)
   });
 });
 

@@ -1,51 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ALERT_CONDITION_STREAM,
-  type AlertCondition,
-  type Reading,
-  SNAPSHOT_BUCKET,
-  videoAnalysisSchema,
-} from "@lifeline/contracts";
-import { ensureStreams, type NatsServerProcess, startNatsServer } from "@lifeline/gateway";
+import { type AlertCondition, type Reading, SNAPSHOT_BUCKET, videoAnalysisSchema } from "@lifeline/contracts";
 import { renderScene } from "@lifeline/simulators";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import jpeg from "jpeg-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StreamAnalyzer } from "../src/analysis/stream-analyzer.ts";
 import { VideoRuntime } from "../src/analysis/video-runtime.ts";
 import type { Frame } from "../src/frame.ts";
+import { natsFixture } from "./nats-fixture.ts";
 
-let dir: string;
-let server: NatsServerProcess;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "stream-analyzer-"));
-  server = await startNatsServer({ storeDir: join(dir, "nats") });
-  nc = await connect({ servers: server.url });
-  await ensureStreams(await jetstreamManager(nc));
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function conditions(device: string): Promise<AlertCondition[]> {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(ALERT_CONDITION_STREAM);
-  const out: AlertCondition[] = [];
-  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(ALERT_CONDITION_STREAM, { seq });
-    if (m?.subject.endsWith(`.${device}`)) out.push(m.json<AlertCondition>());
-  }
-  return out;
-}
+const nats = natsFixture("stream-analyzer-");
 
 const W = 128;
 const H = 96;
@@ -63,8 +27,8 @@ function episode(): Frame[] {
 describe("StreamAnalyzer with the bundled dust/water model", () => {
   it("raises one dust alert with a snapshot while the plume lasts, clears it after, scores as readings", async () => {
     const runtime = await VideoRuntime.open({
-      dataDir: join(dir, "agent"),
-      connectNats: () => connect({ servers: server.url }),
+      dataDir: join(nats.dir, "agent"),
+      connectNats: () => nats.connect(),
     });
     const readings: Reading[] = [];
     const analysis = videoAnalysisSchema.parse({
@@ -98,7 +62,7 @@ describe("StreamAnalyzer with the bundled dust/water model", () => {
     expect(Math.max(...clean)).toBeLessThan(0.2);
     expect(readings.filter((r) => r.metric === "water_score").every((r) => r.value < 0.2)).toBe(true);
 
-    const got = await conditions("cam-pit");
+    const got = await nats.conditions("cam-pit");
     // Fired at the second plume frame (t = 7 s), cleared at the third clean frame after it (t = 17 s).
     expect(got.map((c) => [c.rule, c.kind, c.level, c.at - T0])).toEqual([
       ["video-dust", "video", "III", 7_000],
@@ -109,7 +73,7 @@ describe("StreamAnalyzer with the bundled dust/water model", () => {
     expect(fired.evidence.model).toBe(model.name);
     expect(fired.evidence.snapshot).toMatch(/^snapshots\/mine-a\/cam-pit\/\d+-[0-9a-f]{12}\.jpg$/);
     const name = String(fired.evidence.snapshot).slice("snapshots/".length);
-    const blob = await (await new Objm(nc).open(SNAPSHOT_BUCKET)).getBlob(name);
+    const blob = await (await new Objm(nats.nc).open(SNAPSHOT_BUCKET)).getBlob(name);
     const picture = jpeg.decode(blob as Uint8Array);
     expect([picture.width, picture.height]).toEqual([W, H]);
     expect(got[1]?.evidence.snapshot).toBeUndefined();

@@ -8,7 +8,7 @@ import { type Frame, frameBytes } from "../frame.ts";
 import { VideoError } from "../video-error.ts";
 import { type DecodeMode, ffmpegDecodeArgs } from "./ffmpeg-decode-args.ts";
 import { RawFrameSplitter } from "./raw-frame-splitter.ts";
-import { type BackoffOptions, backoffDelay } from "./reconnect-backoff.ts";
+import { type BackoffOptions, backoffDelay } from "../reconnect-backoff.ts";
 
 export type FrameSourceState =
   | { state: "connecting"; attempt: number }

@@ -1,30 +1,7 @@
+import { type BackoffOptions, backoffDelay } from "../reconnect-backoff.ts";
 import { VideoError } from "../video-error.ts";
 import type { OnvifCamera } from "./onvif-camera.ts";
 import { onvifError } from "./onvif-error.ts";
-
-export interface BackoffOptions {
-  /** First retry delay; default 1 s. */
-  initialMs?: number;
-  /** Cap; default 60 s. */
-  maxMs?: number;
-  /** Growth per failed attempt; default 2. */
-  factor?: number;
-  /** ± fraction of the delay drawn at random, so cameras of a site that fell together do not retry together; default 0.2. */
-  jitter?: number;
-}
-
-/** Delay before retry `attempt` (1, 2, …): exponential, capped, then spread by ±jitter. */
-export function backoffDelay(
-  attempt: number,
-  options: BackoffOptions = {},
-  random: () => number = Math.random,
-): number {
-  const initial = options.initialMs ?? 1_000;
-  const max = options.maxMs ?? 60_000;
-  const base = Math.min(max, initial * (options.factor ?? 2) ** Math.max(0, attempt - 1));
-  const jitter = options.jitter ?? 0.2;
-  return Math.round(base * (1 - jitter + 2 * jitter * random()));
-}
 
 export type CameraStatus =
   | { state: "online"; camera: OnvifCamera }
@@ -93,7 +70,7 @@ export class CameraSupervisor {
         attempt++;
         const reason = onvifError(err, this.#o.name, "connect");
         this.#goOffline(reason);
-        const delayMs = backoffDelay(attempt, this.#o.backoff, this.#o.random);
+        const delayMs = backoffDelay(attempt - 1, this.#o.backoff, this.#o.random);
         this.#o.onStatus?.({ state: "retrying", attempt, delayMs, reason });
         await this.#sleep(delayMs);
         continue;

@@ -8,7 +8,8 @@ export interface BackoffOptions {
 /**
  * Delay before retry `attempt` (0, 1, 2, …): exponential backoff with full jitter, a uniform draw in
  * [0, min(maxMs, baseMs · 2^attempt)), so that cameras dropped together (a switch reboot) do not
- * reconnect in lock step. `random` returns [0, 1), as `Math.random`.
+ * reconnect in lock step. `random` returns [0, 1), as `Math.random`. Streams (ffmpeg) and camera
+ * control (ONVIF) both reconnect with it.
  */
 export function backoffDelay(
   attempt: number,
