@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { type Frame, frameBytes } from "../frame.ts";
+import { type BackoffOptions, backoffDelay } from "../reconnect-backoff.ts";
 import { VideoError } from "../video-error.ts";
 import { type DecodeMode, ffmpegDecodeArgs } from "./ffmpeg-decode-args.ts";
 import { RawFrameSplitter } from "./raw-frame-splitter.ts";
-import { type BackoffOptions, backoffDelay } from "../reconnect-backoff.ts";
 
 export type FrameSourceState =
   | { state: "connecting"; attempt: number }
