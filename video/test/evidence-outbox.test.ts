@@ -59,3 +59,34 @@ describe("EvidenceOutbox", () => {
     await again.close();
   });
 });
+
+describe("EvidenceOutbox, snapshot store full", () => {
+  it("deletes the oldest snapshots to make room, and still delivers every condition", async () => {
+    // The bucket is made by the first outbox that needs it, with its cap: start from none.
+    await (await new Objm(nats.nc).open(SNAPSHOT_BUCKET)).destroy();
+    const outbox = await EvidenceOutbox.open({
+      dir: join(nats.dir, "outbox-cap"),
+      connect: () => nats.connect(),
+      bucketMaxBytes: 100_000,
+      maxBackoffMs: 200,
+    });
+    // Ten 30 kB pictures of one camera into a 100 kB bucket.
+    const sent: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const jpeg = new Uint8Array(30_000).fill(i + 1);
+      const c = { ...condition(10_000 + i, "II"), site: "mine-cap", device: "cam-9" };
+      sent.push(String((await outbox.submit(c, jpeg)).evidence.snapshot));
+    }
+    await outbox.drained();
+    expect(outbox.stats()).toMatchObject({ submitted: 10, sent: 10, snapshots: 10, pending: 0 });
+    expect(outbox.stats().evicted).toBeGreaterThan(0);
+    expect((await nats.conditions("cam-9")).map((c) => c.at)).toEqual(sent.map((_, i) => 10_000 + i));
+    const store = await new Objm(nats.nc).open(SNAPSHOT_BUCKET);
+    const kept = (await store.list()).filter((i) => !i.deleted).map((i) => `snapshots/${i.name}`);
+    // The newest are kept, the oldest went first.
+    expect(kept.length).toBeLessThanOrEqual(3);
+    expect(sent.slice(-kept.length).sort()).toEqual([...kept].sort());
+    expect((await store.status()).size).toBeLessThanOrEqual(100_000);
+    await outbox.close();
+  });
+});
