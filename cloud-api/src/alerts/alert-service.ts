@@ -209,11 +209,12 @@ export class AlertService {
   async #persist(outputs: readonly LifecycleOutput[]): Promise<void> {
     if (outputs.length === 0) return;
     try {
-      for (const o of outputs) {
-        if (!o.notify) continue;
-        await this.#js.publish(alertSubject(o.event), JSON.stringify(o.event), { msgID: o.event.id });
-        this.#stats.notified++;
-      }
+      // Sent together, not one round trip each: one connection keeps them in order in the stream.
+      const notified = outputs.filter((o) => o.notify);
+      await Promise.all(
+        notified.map((o) => this.#js.publish(alertSubject(o.event), JSON.stringify(o.event), { msgID: o.event.id })),
+      );
+      this.#stats.notified += notified.length;
       const token = createHash("sha256")
         .update(outputs.map((o) => o.event.id).join(","))
         .digest("hex");
