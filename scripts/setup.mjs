@@ -56,13 +56,13 @@ const SYSTEM_PACKAGES = [
     check: "/usr/bin/python3 -c 'import gi'",
     apt: "python3-gi",
     why: "GStreamer's Python bindings, which the simulated cameras' RTSP server uses",
-    forTests: true,
+    forTests: false,
   },
   {
     check: gstCheck("import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"),
     apt: "gir1.2-gst-rtsp-server-1.0",
     why: "GStreamer's RTSP server, which serves the simulated cameras' streams (ffmpeg cannot serve RTSP)",
-    forTests: true,
+    forTests: false,
   },
   ...[
     ["videoconvert", "gstreamer1.0-plugins-base"],
@@ -73,7 +73,7 @@ const SYSTEM_PACKAGES = [
     check: gstCheck(`from gi.repository import Gst; Gst.init(None); assert Gst.ElementFactory.find('${element}')`),
     apt,
     why: `GStreamer's ${element}, used by the simulated cameras`,
-    forTests: true,
+    forTests: false,
   })),
 ];
 

@@ -7,6 +7,7 @@ import {
   SimulatedModbusDevice,
   SimulatedSl651Rtu,
 } from "@lifeline/simulators";
+import { canServeRtsp, type DemoCamera, startDemoCamera } from "./demo-camera.ts";
 import { freePort } from "./free-port.ts";
 
 export interface DemoSite {
@@ -15,6 +16,8 @@ export interface DemoSite {
   /** Every simulated device id, for the printout. */
   deviceIds: string[];
   agentConfig(mqttUrl: string): AgentConfigInput;
+  /** What the agent's environment must hold besides the process's (the demo camera's password). */
+  env: Record<string, string>;
   /** The HJ 212 logger and SL 651 RTU dial in to the agent's receivers: start them after the agent. */
   connectDialIns(): Promise<void>;
   stop(): Promise<void>;
@@ -31,10 +34,11 @@ const SL651_STATION = "0030700301";
 /**
  * A simulated coal-mine site: two dust monitors and a pipeline transmitter on Modbus TCP, a dust
  * monitor's data logger speaking HJ 212 (a reading every 10 s), and a rain/level RTU speaking
- * SL 651 (keep-alives; its hourly report at the top of each hour).
+ * SL 651 (keep-alives; its hourly report at the top of each hour), and — where GStreamer's RTSP
+ * server is installed — an ONVIF pit camera that sees a dust plume for a minute every four.
  */
 export async function startDemoSite(
-  options: { site?: string; gateway?: string; pollIntervalMs?: number } = {},
+  options: { site?: string; gateway?: string; pollIntervalMs?: number; camera?: boolean } = {},
 ): Promise<DemoSite> {
   const site = options.site ?? "demo-mine";
   const gateway = options.gateway ?? "gw-01";
@@ -56,10 +60,13 @@ export async function startDemoSite(
     keepAliveMs: 30_000,
     seed: 41,
   });
+  const camera: DemoCamera | undefined =
+    options.camera !== false && canServeRtsp() ? await startDemoCamera() : undefined;
   return {
     site,
     gateway,
-    deviceIds: [...modbus.map((d) => d.id), "dust-hj212-03", "rain-level-01"],
+    deviceIds: [...modbus.map((d) => d.id), "dust-hj212-03", "rain-level-01", ...(camera ? [camera.id] : [])],
+    env: camera?.env ?? {},
     agentConfig: (mqttUrl) => ({
       site,
       gateway,
@@ -92,6 +99,7 @@ export async function startDemoSite(
           listen: { host: "127.0.0.1", port: sl651Port },
           stations: [{ address: SL651_STATION, device: "rain-level-01" }],
         },
+        ...(camera ? [camera.config] : []),
       ],
     }),
     async connectDialIns() {
@@ -99,7 +107,7 @@ export async function startDemoSite(
       await rtu.start();
     },
     async stop() {
-      await Promise.all([logger.stop(), rtu.stop(), ...modbus.map((d) => d.stop())]);
+      await Promise.all([logger.stop(), rtu.stop(), ...modbus.map((d) => d.stop()), camera?.stop()]);
     },
   };
 }

@@ -160,6 +160,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       agent = await startEdgeAgent(demo.agentConfig(mqttUrl), {
         dataDir: join(options.dataDir, "agent"),
         log: logger("edge-agent"),
+        env: { ...process.env, ...demo.env },
+        // The camera's evidence (alert conditions, snapshots) goes to NATS directly, not over MQTT.
+        evidenceNatsUrl: natsServer.url,
       });
       cleanups.push(() => (agent as EdgeAgent).stop());
       await demo.connectDialIns();

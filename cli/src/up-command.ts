@@ -11,7 +11,8 @@ export const UP_USAGE = `lifeline up [--demo] [--data DIR] [--host H] [--api-por
 Runs the single-node stack: nats-server (JetStream) as a child process, and the MQTT gateway,
 stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drains and stops.
 
-  --demo         add a simulated site (dust monitors and a pipeline transmitter on Modbus TCP)
+  --demo         add a simulated site (dust monitors and a pipeline transmitter on Modbus TCP, an HJ 212
+                 logger, an SL 651 RTU, and an ONVIF pit camera that sees a dust plume a minute in four)
   --data DIR     where NATS and ClickHouse keep their data (default ./.lifeline)
   --api-port N   HTTP API port (default 8080)
   --mqtt-port N  MQTT port for devices and edge agents (default 1883)

@@ -64,6 +64,17 @@ describe("lifeline up", () => {
     for (const p of points) expect(p.value).toBeGreaterThan(0.09);
     for (const p of points) expect(p.value).toBeLessThan(0.21);
 
+    // The demo pit camera (GStreamer's RTSP server, ffmpeg, the bundled model): clear for its first
+    // four minutes, so its dust scores arrive and stay low.
+    let scores: Array<{ ts: number; value: number }> = [];
+    while (scores.length < 3 && Date.now() - started < 75_000) {
+      const res = await fetch(`${api}/v1/series?device=cam-pit&metric=dust_score`);
+      scores = ((await res.json()) as { series: { points: typeof scores }[] }).series[0]?.points ?? [];
+      if (scores.length < 3) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(scores.length).toBeGreaterThanOrEqual(3);
+    for (const p of scores) expect(p.value).toBeLessThan(0.5);
+
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(out.stderr).toContain("stopped");
