@@ -59,8 +59,9 @@ export async function startDemoCamera(options: { cycleMs?: number; plumeMs?: num
     name: "DEMO-PIT-CAM",
     discoveryPort: false,
   });
-  const cycleMs = options.cycleMs ?? 240_000;
-  const plumeMs = options.plumeMs ?? 60_000;
+  // LIFELINE_DEMO_PLUME_EVERY_MS: to see the alert sooner than four minutes in.
+  const cycleMs = options.cycleMs ?? (Number(process.env.LIFELINE_DEMO_PLUME_EVERY_MS) || 240_000);
+  const plumeMs = options.plumeMs ?? Math.min(60_000, cycleMs / 2);
   const show = (file: string) => {
     showing = file;
     void rtsp.setScene("/pit", file).catch(() => undefined);
