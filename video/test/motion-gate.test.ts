@@ -1,21 +1,10 @@
+import { seededRandom } from "@lifeline/simulators";
 import { describe, expect, it } from "vitest";
 import type { Frame } from "../src/frame.ts";
 import { MotionGate } from "../src/motion/motion-gate.ts";
 
 const W = 224;
 const H = 224;
-
-/** Seeded PRNG (mulberry32): the only randomness the tests use. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SceneOptions {
   /** Top-left of a 40×40 dark-red box, if any. */
@@ -30,7 +19,7 @@ interface SceneOptions {
 /** A textured outdoor-ish scene: gradients plus blocky texture, so cells differ from each other. */
 function scene(seq: number, options: SceneOptions = {}): Frame {
   const rgb = new Uint8Array(W * H * 3);
-  const random = rng(options.seed ?? seq + 1);
+  const random = seededRandom(options.seed ?? seq + 1);
   const gain = options.gain ?? 1;
   const sigma = options.noiseSigma ?? 0;
   for (let y = 0; y < H; y++) {
