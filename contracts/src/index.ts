@@ -191,6 +191,7 @@ export {
   packSize,
   packSubject,
 } from "./envelope-pack.ts";
+export { fullJitterDelay } from "./full-jitter.ts";
 export { ID_PATTERN, idSchema, isId, METRIC_PATTERN, metricSchema } from "./identifiers.ts";
 export { LifelineError } from "./lifeline-error.ts";
 export { type Logger, silentLogger } from "./logger.ts";

@@ -1,3 +1,5 @@
+import { fullJitterDelay } from "@lifeline/contracts";
+
 export interface RetryPolicy {
   /** Upper bound of the first wait. */
   baseMs: number;
@@ -29,15 +31,9 @@ export const systemClock: DeliveryClock = {
     }),
 };
 
-/**
- * The wait after the `failedAttempts`-th failure: "full jitter" (AWS Architecture Blog, Exponential
- * Backoff and Jitter, 2015), uniform in [0, min(cap, base·2^(n-1))). Spreading the retries of many
- * deliveries over the whole interval is what keeps a receiver that comes back from being hit by
- * all of them at once.
- */
+/** The wait after the `failedAttempts`-th failure (1, 2, …): full jitter (see `fullJitterDelay`). */
 export function backoffDelay(failedAttempts: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 40));
-  return Math.floor(random() * ceiling);
+  return fullJitterDelay(failedAttempts - 1, policy.baseMs, policy.capMs, random);
 }
 
 /**
