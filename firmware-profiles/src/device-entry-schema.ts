@@ -1,32 +1,14 @@
-import {
-  DEVICE_TYPES,
-  deviceConfigSchema,
-  hj212ReceiverSchema,
-  idSchema,
-  mavlinkDroneSchema,
-  modbusDeviceSchema,
-  onvifCameraSchema,
-  opcuaDeviceSchema,
-  sl651ReceiverSchema,
-} from "@lifeline/contracts";
+import { deviceConfigSchema, idSchema } from "@lifeline/contracts";
 import { z } from "zod";
 
 /** Template names: lower-case words joined by '-', as their file names. */
 export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-// In the order of DEVICE_TYPES.
-const SHAPES = [
-  modbusDeviceSchema,
-  sl651ReceiverSchema,
-  hj212ReceiverSchema,
-  opcuaDeviceSchema,
-  onvifCameraSchema,
-  mavlinkDroneSchema,
-].map((s) => s.shape);
+const SHAPES = deviceConfigSchema.options.map((s) => s.shape);
 
 /** Which device types have a top-level key, for messages: `listen` → sl651, hj212. */
 export function deviceTypesWithKey(key: string): string[] {
-  return DEVICE_TYPES.filter((_, i) => Object.hasOwn(SHAPES[i] ?? {}, key));
+  return SHAPES.filter((shape) => Object.hasOwn(shape, key)).map((shape) => shape.type.value);
 }
 
 /** Keys of any device type that a templated device may override, besides points and stations. */

@@ -21,7 +21,8 @@ export const deviceConfigSchema = z.discriminatedUnion("type", [
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 export type DeviceConfigInput = z.input<typeof deviceConfigSchema>;
 export type DeviceType = DeviceConfig["type"];
-export const DEVICE_TYPES: readonly DeviceType[] = ["modbus", "sl651", "hj212", "opcua", "onvif", "mavlink"];
+/** Every adapter type, in the union's order: read from the union, so that a new type is added in one place. */
+export const DEVICE_TYPES: readonly DeviceType[] = deviceConfigSchema.options.map((o) => o.shape.type.value);
 
 /**
  * The ids an adapter config introduces, with the key path of each: its own id, and the device ids
