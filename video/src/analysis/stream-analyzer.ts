@@ -1,6 +1,7 @@
 import {
   type AlertCondition,
   type CapturePosition,
+  detectMetric,
   type Logger,
   type Reading,
   silentLogger,
@@ -10,7 +11,7 @@ import { encodeJpeg } from "../evidence/encode-jpeg.ts";
 import type { Frame } from "../frame.ts";
 import type { FrameSourceState } from "../frames/ffmpeg-frame-source.ts";
 import { MotionGate } from "../motion/motion-gate.ts";
-import type { BatchScheduler } from "./batch-scheduler.ts";
+import { type BatchScheduler, ShedError } from "./batch-scheduler.ts";
 import { CleanBackground } from "./clean-background.ts";
 import { type DetectionChange, DetectionTracker } from "./detection-tracker.ts";
 import type { EvidenceOutbox } from "./evidence-outbox.ts";
@@ -81,6 +82,7 @@ export class StreamAnalyzer {
   readonly #background = new CleanBackground();
   readonly #lowest: number;
   readonly #log: Logger;
+  readonly #now: () => number;
   readonly #stats: StreamAnalyzerStats = {
     frames: 0,
     analysed: 0,
@@ -104,8 +106,9 @@ export class StreamAnalyzer {
   constructor(options: StreamAnalyzerOptions) {
     this.#o = options;
     this.#log = options.log ?? silentLogger;
+    this.#now = options.now ?? Date.now;
     const gate = options.analysis.motionGate;
-    this.#gate = gate.enabled ? new MotionGate({ maxSkipMs: gate.maxSkipMs, now: options.now ?? Date.now }) : undefined;
+    this.#gate = gate.enabled ? new MotionGate({ maxSkipMs: gate.maxSkipMs, now: this.#now }) : undefined;
     this.#tracker = new DetectionTracker(options.analysis.detect);
     this.#lowest = Math.min(...options.analysis.detect.flatMap((d) => Object.values(d.levels)));
   }
@@ -123,10 +126,10 @@ export class StreamAnalyzer {
   state(state: FrameSourceState): void {
     this.#stats.state = state.state;
     const online = state.state === "streaming";
-    if (online && this.#online !== true) this.#warmUntil = (this.#o.now ?? Date.now)() + (this.#o.warmupMs ?? 3_000);
+    if (online && this.#online !== true) this.#warmUntil = this.#now() + (this.#o.warmupMs ?? 3_000);
     if (state.state === "connecting" || online === this.#online) return;
     this.#online = online;
-    const ts = (this.#o.now ?? Date.now)();
+    const ts = this.#now();
     this.#o.readings.readings(this.#o.device, [
       { metric: "online", ts, value: online ? 1 : 0, unit: "1", quality: "good" },
     ]);
@@ -175,7 +178,7 @@ export class StreamAnalyzer {
     try {
       scores = await this.#o.scheduler.submit({ frame, background: this.#background.current(frame) });
     } catch (error) {
-      if ((error as { code?: string }).code === "VIDEO_FRAME_SHED") this.#stats.shed++;
+      if (error instanceof ShedError) this.#stats.shed++;
       else this.#fail("frame not scored", error);
       return;
     }
@@ -190,7 +193,7 @@ export class StreamAnalyzer {
 
   #scoreReadings(frame: Frame, scores: FrameScores): void {
     const readings: Reading[] = this.#o.analysis.detect.map((d) => ({
-      metric: d.metric ?? `${d.class}_score`,
+      metric: detectMetric(d),
       ts: frame.ts,
       value: Math.round((scores[d.class] ?? 0) * 10_000) / 10_000,
       unit: "1",
