@@ -26,6 +26,7 @@ export class MavlinkAdapter implements StreamingAdapter {
   #stream: AnalysedStream | undefined;
   #pending: Reading[] = [];
   #flush: NodeJS.Immediate | undefined;
+  #deliver: () => void = () => undefined;
 
   constructor(config: MavlinkDroneConfig, options: MavlinkAdapterOptions) {
     this.id = config.id;
@@ -39,14 +40,16 @@ export class MavlinkAdapter implements StreamingAdapter {
     this.#track = track;
     const mine = (systemId: number) => systemId === this.#config.systemId;
     // Readings of one datagram arrive one by one: gathered into one envelope per turn of the loop.
+    this.#deliver = () => {
+      clearImmediate(this.#flush);
+      this.#flush = undefined;
+      const readings = this.#pending;
+      this.#pending = [];
+      if (readings.length > 0) sink.readings(this.id, readings);
+    };
     const push = (reading: Reading) => {
       this.#pending.push(reading);
-      this.#flush ??= setImmediate(() => {
-        this.#flush = undefined;
-        const readings = this.#pending;
-        this.#pending = [];
-        sink.readings(this.id, readings);
-      });
+      this.#flush ??= setImmediate(this.#deliver);
     };
     try {
       this.#link = await video.openMavlinkLink({
@@ -103,6 +106,6 @@ export class MavlinkAdapter implements StreamingAdapter {
   async close(): Promise<void> {
     await this.#stream?.close();
     await this.#link?.close();
-    clearImmediate(this.#flush);
+    this.#deliver(); // what the last datagrams gave is handed over, not dropped
   }
 }
