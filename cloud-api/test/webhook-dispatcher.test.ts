@@ -292,7 +292,9 @@ describe("webhook dispatcher", () => {
       expect(info.num_pending).toBe(3);
 
       await registry.put(subscriber);
-      await until("5 delivered", () => receiver.requests.length === 5);
+      await until("5 received", () => receiver.requests.length === 5);
+      // The receiver records a request before its response reaches the dispatcher, which counts it then.
+      await until("5 delivered", () => dispatcher.stats("toggle")?.delivered === 5);
       expect(receiver.requests.map((r) => r.event.id)).toEqual(events.map((e) => e.id));
       expect(dispatcher.stats("toggle")).toMatchObject({ state: "running", delivered: 5 });
 
@@ -326,7 +328,9 @@ describe("webhook dispatcher", () => {
       expect(dispatcher.stats("moved")?.lastError).toBe(`connect ECONNREFUSED 127.0.0.1:${wrongPort}`);
       expect(dispatcher.stats("moved")?.lastStatus).toBe(null);
       await registry.put({ ...subscriber, url: `http://127.0.0.1:${receiver.port}/hook` });
-      await until("2 delivered", () => receiver.requests.length === 2);
+      await until("2 received", () => receiver.requests.length === 2);
+      // The receiver records a request before its response reaches the dispatcher, which counts it then.
+      await until("2 delivered", () => dispatcher.stats("moved")?.delivered === 2);
       expect(receiver.requests.map((r) => r.event.seq)).toEqual([1, 2]);
       expect(dispatcher.stats("moved")).toMatchObject({ state: "running", delivered: 2, inFlight: 0 });
     } finally {
