@@ -16,7 +16,7 @@ import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream }
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type AlertRuleSource, type RuleProblem, type SourcedRule, watchAlertRules } from "./alert-rule-source.ts";
 import { BatchConsumer } from "./batch-consumer.ts";
-import type { InferenceRunner } from "./inference/inference-runner.ts";
+import type { InferenceRunner, InferenceSnapshot } from "./inference/inference-runner.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
 
@@ -57,6 +57,8 @@ export interface AlertRulesStats {
 interface SavedState {
   streamSeq: number;
   engine: RuleEngineState;
+  /** The models' windows being filled, saved with the rules' at the same stream position. */
+  models?: InferenceSnapshot;
 }
 
 /**
@@ -93,6 +95,7 @@ export class AlertRulesConsumer {
     this.#engine =
       saved === undefined ? new RuleEngine([], engineOptions) : RuleEngine.restore(saved.engine, engineOptions);
     this.#streamSeq = saved?.streamSeq ?? 0;
+    options.inference?.restore(saved?.models);
   }
 
   #now(): number {
@@ -178,12 +181,15 @@ export class AlertRulesConsumer {
       }
       if (m.seq > this.#streamSeq) this.#streamSeq = m.seq;
     }
-    const scores = this.#o.inference === undefined ? [] : await this.#o.inference.score(envelopes);
-    await Promise.all([
-      this.#publish(conditions),
-      ...scores.map((s) => this.#js.publish(s.subject, JSON.stringify(s.envelope), { msgID: s.msgId })),
-    ]);
+    await Promise.all([this.#publish(conditions), this.#publishScores(envelopes)]);
     this.#save(false);
+  }
+
+  /** Scores what the envelopes complete and publishes the scores (a window scored again has the same message id). */
+  async #publishScores(envelopes: readonly Envelope[]): Promise<void> {
+    if (this.#o.inference === undefined || envelopes.length === 0) return;
+    const scores = await this.#o.inference.score(envelopes);
+    await Promise.all(scores.map((s) => this.#js.publish(s.subject, JSON.stringify(s.envelope), { msgID: s.msgId })));
   }
 
   #envelopes(m: { subject: string; data: Uint8Array }): Envelope[] {
@@ -239,8 +245,10 @@ export class AlertRulesConsumer {
     const messages = await consumer.consume({ max_messages: 1_000 });
     for await (const m of messages) {
       const conditions: AlertCondition[] = [];
-      for (const e of this.#envelopes(m)) conditions.push(...this.#engine.evaluate(e.site, e.device, e.readings));
-      await this.#publish(conditions);
+      const envelopes = this.#envelopes(m);
+      for (const e of envelopes) conditions.push(...this.#engine.evaluate(e.site, e.device, e.readings));
+      // The models' windows were saved at the same position as the rules': they catch up on the same messages.
+      await Promise.all([this.#publish(conditions), this.#publishScores(envelopes)]);
       this.#stats.caughtUp++;
       this.#streamSeq = m.seq;
       if (m.seq >= until) break;
@@ -255,7 +263,11 @@ export class AlertRulesConsumer {
     const now = performance.now();
     if (!force && now - this.#savedAt < (this.#o.snapshotEveryMs ?? 2_000)) return;
     this.#savedAt = now;
-    const state: SavedState = { streamSeq: this.#streamSeq, engine: this.#engine.snapshot() };
+    const state: SavedState = {
+      streamSeq: this.#streamSeq,
+      engine: this.#engine.snapshot(),
+      ...(this.#o.inference === undefined ? {} : { models: this.#o.inference.snapshot() }),
+    };
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);

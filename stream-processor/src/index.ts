@@ -11,13 +11,19 @@ export { BatchConsumer, type BatchConsumerOptions, type BatchConsumerStats } fro
 export { dedupToken } from "./dedup-token.ts";
 export {
   InferenceRunner,
+  type InferenceSnapshot,
   type InferenceStats,
   type ModelScorer,
   SCORE_GATEWAY,
   type ScorerLoader,
 } from "./inference/inference-runner.ts";
 export { loadOnnxScorer } from "./inference/onnx-scorer-loader.ts";
-export { type ReadyWindow, WindowRows, type WindowRowsStats } from "./inference/window-rows.ts";
+export {
+  type ReadyWindow,
+  WindowRows,
+  type WindowRowsSnapshot,
+  type WindowRowsStats,
+} from "./inference/window-rows.ts";
 export {
   JetStreamPuller,
   type PullOptions,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ActiveModel, ModelRegistry, ModelSpec } from "@lifeline/analytics";
 import { MODEL_SPEC_KEY, modelSpecSchema, predMetricOf, scoreMetricOf } from "@lifeline/analytics";
 import { type Envelope, type Logger, type Reading, telemetrySubject } from "@lifeline/contracts";
-import { type ReadyWindow, WindowRows, type WindowRowsStats } from "./window-rows.ts";
+import { type ReadyWindow, WindowRows, type WindowRowsSnapshot, type WindowRowsStats } from "./window-rows.ts";
 
 /** What serving needs of a model runtime: scores for a batch of windows [n, window, inputs]. */
 export interface ModelScorer {
@@ -21,6 +21,9 @@ interface Served {
   bootId: string;
   seq: number;
 }
+
+/** The windows being filled, per model name: what a restarted processor goes on from. */
+export type InferenceSnapshot = Record<string, WindowRowsSnapshot>;
 
 export interface InferenceStats {
   models: Record<string, { version: number; scored: number; batches: number; invalid: number } & WindowRowsStats>;
@@ -47,6 +50,8 @@ export class InferenceRunner {
   readonly #loadScorer: ScorerLoader;
   readonly #registry: ModelRegistry;
   readonly #log: Logger;
+  /** Rows of a saved state for models not loaded yet: taken over when one loads with the same inputs and window. */
+  readonly #saved = new Map<string, WindowRowsSnapshot>();
   #loads = 0;
   #loadFailures = 0;
   #stopWatch: (() => void) | undefined;
@@ -80,6 +85,27 @@ export class InferenceRunner {
       };
     }
     return { models, loads: this.#loads, loadFailures: this.#loadFailures };
+  }
+
+  snapshot(): InferenceSnapshot {
+    const out: InferenceSnapshot = {};
+    for (const [name, snapshot] of this.#saved) out[name] = snapshot;
+    for (const [name, s] of this.#served) out[name] = s.rows.snapshot();
+    return out;
+  }
+
+  /**
+   * Goes on from the windows of a saved state (`snapshot()`), so that a restarted processor scores
+   * the next row instead of waiting a whole window. A model whose inputs or window changed starts
+   * empty; one not loaded yet takes its rows over when it loads.
+   */
+  restore(snapshot: InferenceSnapshot | undefined): void {
+    for (const [name, rows] of Object.entries(snapshot ?? {})) {
+      const s = this.#served.get(name);
+      if (s === undefined) this.#saved.set(name, rows);
+      else if (!s.rows.restore(rows))
+        this.#log.info("saved windows not taken over: the model's inputs changed", { model: name });
+    }
   }
 
   /** Scores what these envelopes complete and returns the score envelopes to publish. */
@@ -144,6 +170,16 @@ export class InferenceRunner {
     });
   }
 
+  #rowsFor(name: string, spec: ModelSpec): WindowRows {
+    const rows = new WindowRows(spec.inputs, spec.window, spec.maxRowGapMs);
+    const saved = this.#saved.get(name);
+    this.#saved.delete(name);
+    if (saved !== undefined && !rows.restore(saved)) {
+      this.#log.info("saved windows not taken over: the model's inputs changed", { model: name });
+    }
+    return rows;
+  }
+
   async #load(active: ActiveModel): Promise<void> {
     const current = this.#served.get(active.name);
     if (current?.version === active.version) return;
@@ -161,7 +197,7 @@ export class InferenceRunner {
         spec,
         version: active.version,
         scorer,
-        rows: sameRows ? current.rows : new WindowRows(spec.inputs, spec.window, spec.maxRowGapMs),
+        rows: sameRows ? current.rows : this.#rowsFor(active.name, spec),
         bootId: `${active.name}-v${active.version}-${randomBytes(4).toString("hex")}`.slice(0, 64),
         seq: 0,
       });

@@ -17,6 +17,23 @@ interface DeviceRows {
   lastTs: number;
 }
 
+/**
+ * The rows of every device, as JSON can carry them: saved with the rule engine's state so that a
+ * restarted processor goes on filling the windows it had, instead of waiting `window` rows.
+ */
+export interface WindowRowsSnapshot {
+  inputs: string[];
+  window: number;
+  devices: {
+    key: string;
+    /** Incomplete rows: source time and the values seen so far (null: not yet). */
+    pending: [number, (number | null)[]][];
+    rows: { ts: number; values: number[] }[];
+    /** Null before the device's first complete row. */
+    lastTs: number | null;
+  }[];
+}
+
 export interface WindowRowsStats {
   rows: number;
   windows: number;
@@ -48,6 +65,38 @@ export class WindowRows {
 
   stats(): WindowRowsStats {
     return { ...this.#stats };
+  }
+
+  snapshot(): WindowRowsSnapshot {
+    return {
+      inputs: [...this.#inputs.keys()],
+      window: this.#window,
+      devices: [...this.#devices].map(([key, d]) => ({
+        key,
+        pending: [...d.pending].map(([ts, values]): [number, (number | null)[]] => [ts, values.map((v) => v ?? null)]),
+        rows: d.rows.map((row) => ({ ts: row.ts, values: [...row.values] })),
+        lastTs: Number.isFinite(d.lastTs) ? d.lastTs : null,
+      })),
+    };
+  }
+
+  /**
+   * Takes over the rows of a snapshot taken with the same inputs and window; returns false (and
+   * keeps what it has) when they differ, since rows of other inputs cannot fill this model's windows.
+   */
+  restore(snapshot: WindowRowsSnapshot): boolean {
+    if (snapshot.window !== this.#window || snapshot.inputs.join("\n") !== [...this.#inputs.keys()].join("\n")) {
+      return false;
+    }
+    this.#devices.clear();
+    for (const d of snapshot.devices) {
+      this.#devices.set(d.key, {
+        pending: new Map(d.pending.map(([ts, values]) => [ts, values.map((v) => v ?? undefined)])),
+        rows: d.rows.slice(-this.#window).map((row) => ({ ts: row.ts, values: [...row.values] })),
+        lastTs: d.lastTs ?? Number.NEGATIVE_INFINITY,
+      });
+    }
+    return true;
   }
 
   /** Whether a metric is one of the inputs (cheap test before anything else is done). */
