@@ -24,9 +24,9 @@ export interface Reconciliation {
   /** Readings missing and not reported: must be 0. */
   lostSilently: number;
   /**
-   * Good readings in raw minus those counted by the 1-minute and 1-hour rollups. Reported, not
-   * required: a crash between the raw part and the views' parts of one insert leaves the rollups
-   * short (ClickHouse commits them separately), and the redelivery does not re-insert what raw has.
+   * Good readings in raw minus those counted by the 1-minute and 1-hour rollups: must be 0. (A crash
+   * between the raw part and the views' parts of one insert is completed at the processor's next
+   * start from the insert it wrote down: stream-processor's PendingInserts.)
    */
   rollupMinuteShort: number;
   rollupHourShort: number;
@@ -70,7 +70,9 @@ export async function reconcile(
     duplicated === 0 &&
     lostSilently === 0 &&
     c.gapEnvelopes === agent.lostEnvelopes &&
-    c.reportedLostReadings === agent.lostReadings;
+    c.reportedLostReadings === agent.lostReadings &&
+    c.rollupGood === c.rollupMinutes &&
+    c.rollupGood === c.rollupHours;
   return {
     ...label,
     produced: agent.readings,

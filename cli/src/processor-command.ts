@@ -51,6 +51,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
     store,
     batchSize: Number(values.batch),
     lingerMs: Number(values.linger),
+    pendingDir: join(dirname(resolve(values.data)), "pending-inserts"),
     alertRules:
       values.alerts === "off" ? undefined : { stateFile: join(dirname(resolve(values.data)), "alert-rules.json") },
     models: values.alerts === "off" ? undefined : await NatsModelRegistry.open(nats),

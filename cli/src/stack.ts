@@ -117,6 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store,
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
+      pendingDir: join(options.dataDir, "pending-inserts"),
       alertRules: { stateFile: join(options.dataDir, "alert-rules.json") },
       models: await NatsModelRegistry.open(nats),
       log: logger("stream-processor"),

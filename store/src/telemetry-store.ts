@@ -55,11 +55,23 @@ export class TelemetryStore {
    */
   async insertTelemetryTsv(tsv: TelemetryTsv, dedupToken: string): Promise<number> {
     if (tsv.rows === 0) return 0;
-    await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv.toBuffer(), {
+    await this.insertTelemetryText(tsv.toBuffer(), dedupToken);
+    return tsv.rows;
+  }
+
+  /**
+   * Inserts TabSeparated rows in {@link TELEMETRY_COLUMNS} order under a deduplication token. The
+   * same block sent again under the same token is dropped by the raw table, and each materialized
+   * view checks its own part (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut
+   * off between the raw part and the rollups is completed, not doubled, by sending it again.
+   */
+  async insertTelemetryText(tsv: Buffer, dedupToken: string): Promise<void> {
+    if (tsv.length === 0) return;
+    await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv, {
       insert_deduplicate: 1,
       insert_deduplication_token: dedupToken,
+      deduplicate_blocks_in_dependent_materialized_views: 1,
     });
-    return tsv.rows;
   }
 
   insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {

@@ -31,6 +31,7 @@ export {
   parseAckSubject,
   type StreamMessage,
 } from "./jetstream-puller.ts";
+export { type PendingInsert, PendingInserts } from "./pending-inserts.ts";
 export {
   RULE_ENGINE_STATE_VERSION,
   RuleEngine,

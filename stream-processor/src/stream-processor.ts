@@ -14,6 +14,7 @@ import { AlertRulesConsumer, type AlertRulesStats } from "./alert-rules-consumer
 import { BatchConsumer, type BatchConsumerStats } from "./batch-consumer.ts";
 import { InferenceRunner, type InferenceStats } from "./inference/inference-runner.ts";
 import { loadOnnxScorer } from "./inference/onnx-scorer-loader.ts";
+import { PendingInserts } from "./pending-inserts.ts";
 import { quarantineSink } from "./quarantine-sink.ts";
 import { emptyTelemetrySinkStats, type TelemetrySinkStats, telemetrySink } from "./telemetry-sink.ts";
 
@@ -35,6 +36,12 @@ export interface StreamProcessorOptions {
    * JetStream's duplicate window no longer drops a replay that old (default: 2 h, the stream's window).
    */
   replayCheckAfterMs?: number;
+  /**
+   * A folder where each telemetry insert is kept until ClickHouse committed it, so that an insert a
+   * crash cut off between the raw table and the rollups is completed at the next start. Without it
+   * the rollups can miss such a batch (raw never does).
+   */
+  pendingDir?: string | undefined;
   /**
    * Runs the alert rule engine on the telemetry stream (its own durable consumer), with its state
    * kept in `stateFile`. Off when absent.
@@ -86,6 +93,7 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     durable: CLICKHOUSE_SINK_CONSUMER,
     handle: telemetrySink(options.store, tlmStats, {
       replayCheckAfterMs: options.replayCheckAfterMs ?? 2 * 60 * 60 * 1000,
+      pending: options.pendingDir === undefined ? undefined : new PendingInserts(options.pendingDir),
     }),
   });
   const quarantine = new BatchConsumer({

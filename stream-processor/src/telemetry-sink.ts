@@ -19,6 +19,7 @@ import {
 import { dedupToken } from "./dedup-token.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { payloadText } from "./payload-text.ts";
+import type { PendingInserts } from "./pending-inserts.ts";
 import { SeenEnvelopes } from "./seen-envelopes.ts";
 
 export interface TelemetrySinkStats {
@@ -35,6 +36,8 @@ export interface TelemetrySinkStats {
   replayedRows: number;
   /** Messages delivered twice within one batch (redelivered while the first copy waited). */
   redeliveredTwice: number;
+  /** Inserts a previous run had started and not seen committed, sent again at start (see PendingInserts). */
+  resentInserts: number;
 }
 
 export interface TelemetrySinkOptions {
@@ -53,6 +56,12 @@ export interface TelemetrySinkOptions {
    * recognised across a processor restart unless flagged as resends).
    */
   maxClockAheadMs?: number;
+  /**
+   * Where each telemetry insert is written down until ClickHouse committed it, so that one cut off
+   * by a crash between the raw table and the rollups is completed at the next start (see
+   * {@link PendingInserts}). Without it the rollups may miss a batch a crash cut off.
+   */
+  pending?: PendingInserts | undefined;
   now?: () => number;
 }
 
@@ -66,6 +75,7 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
     checkedRows: 0,
     replayedRows: 0,
     redeliveredTwice: 0,
+    resentInserts: 0,
   };
 }
 
@@ -92,6 +102,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
   return async (batch: StreamMessage[]): Promise<void> => {
     if (lookUpUpTo === undefined) {
+      // Before anything of this run is written or looked up: complete what the last run may have cut off.
+      stats.resentInserts += (await options.pending?.replay((p) => store.insertTelemetryText(p.tsv, p.token))) ?? 0;
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
@@ -173,8 +185,11 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       }
     }
     const token = dedupToken("tlm", batch);
-    await store.insertTelemetryTsv(tsv, token);
+    const text = tsv.toBuffer();
+    options.pending?.write(token, text);
+    await store.insertTelemetryText(text, token);
     await store.insertQuarantine(quarantined, token);
+    options.pending?.done(token);
     const at = now();
     for (const { source, seq } of met) stored.add(source, seq, at);
     stats.envelopes += met.length;

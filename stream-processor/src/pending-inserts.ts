@@ -1,0 +1,77 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** One insert written down before it was sent: its deduplication token and its exact rows (TabSeparated). */
+export interface PendingInsert {
+  token: string;
+  tsv: Buffer;
+  file: string;
+}
+
+const SUFFIX = ".tsv";
+
+/**
+ * Inserts written down before ClickHouse is asked to commit them, and forgotten once it did.
+ *
+ * Why: ClickHouse commits a telemetry insert's raw part, then the parts of the materialized views
+ * (1-minute rollup, then 1-hour rollup and series index) — a crash in between leaves raw with the
+ * rows and the rollups without them. Redelivered, those messages are found in raw and not written
+ * again, so the rollups would stay short for good. Sending the very same block again under the same
+ * token repairs it: raw drops it as a duplicate, each view checks its own part and writes what it is
+ * missing (`deduplicate_blocks_in_dependent_materialized_views`; measured on chdb's ClickHouse 26.7).
+ * The block cannot be rebuilt from the stream after a restart — which envelopes it held depended on
+ * what was stored then — so its bytes are kept here until the insert returned.
+ *
+ * A file is written (to a temporary name, then renamed) before the insert starts, so a crash leaves
+ * either no file and no insert, or the whole file. No fsync: a process that dies keeps what it wrote
+ * in the page cache; the ClickHouse parts it protects are not synced either.
+ */
+export class PendingInserts {
+  readonly #dir: string;
+  readonly #files = new Map<string, string>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Writes an insert down; call before sending it. */
+  write(token: string, tsv: Buffer): void {
+    // The time in the name orders what a restart sends again; the token may hold any character.
+    const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${SUFFIX}`;
+    const file = join(this.#dir, name);
+    this.#files.set(token, file);
+    writeFileSync(`${file}.tmp`, tsv);
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /** Forgets an insert ClickHouse has committed. */
+  done(token: string): void {
+    const file = this.#files.get(token);
+    this.#files.delete(token);
+    if (file !== undefined) rmSync(file, { force: true });
+  }
+
+  /** The inserts of a previous run that may not have completed, oldest first. */
+  left(): PendingInsert[] {
+    return readdirSync(this.#dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(SUFFIX))
+      .map((e) => e.name)
+      .sort()
+      .map((name) => ({
+        token: decodeURIComponent(name.slice(name.indexOf("-") + 1, -SUFFIX.length)),
+        tsv: readFileSync(join(this.#dir, name)),
+        file: join(this.#dir, name),
+      }));
+  }
+
+  /** Sends every insert left by a previous run again, under its own token, and forgets it. */
+  async replay(insert: (p: PendingInsert) => Promise<void>): Promise<number> {
+    const left = this.left();
+    for (const p of left) {
+      await insert(p);
+      rmSync(p.file, { force: true });
+    }
+    return left.length;
+  }
+}

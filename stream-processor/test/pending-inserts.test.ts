@@ -1,0 +1,119 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Envelope, telemetrySubject } from "@lifeline/contracts";
+import { ChdbDriver, TelemetryStore, TelemetryTsv } from "@lifeline/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dedupToken } from "../src/dedup-token.ts";
+import type { StreamMessage } from "../src/jetstream-puller.ts";
+import { PendingInserts } from "../src/pending-inserts.ts";
+import { emptyTelemetrySinkStats, telemetrySink } from "../src/telemetry-sink.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "lifeline-pending-"));
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
+let store: TelemetryStore;
+
+/** Envelope `seq` of meter m-(seq mod 4): three readings a minute apart. */
+const envelope = (seq: number): Envelope => ({
+  v: 1,
+  site: "heat-3",
+  gateway: "gw-h",
+  device: `m-${seq % 4}`,
+  bootId: "boot-p",
+  seq,
+  readings: ["supply_c", "return_c", "flow"].map((metric, i) => ({
+    metric,
+    ts: T0 + seq * 60_000 + i,
+    value: seq + i / 10,
+    unit: "",
+    quality: "good" as const,
+  })),
+});
+
+/** The messages as JetStream delivers them to the sink (stream sequence = envelope seq + 100). */
+const messages = (envelopes: Envelope[], redelivered: boolean): StreamMessage[] =>
+  envelopes.map((e) => ({
+    subject: telemetrySubject(e),
+    data: Buffer.from(JSON.stringify(e)),
+    headers: undefined,
+    seq: e.seq + 100,
+    redelivered,
+    ack() {},
+    nak() {},
+    working() {},
+  }));
+
+async function counts(): Promise<Record<string, number>> {
+  const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql))[0]?.n ?? 0);
+  return {
+    raw: await one("SELECT count() AS n FROM telemetry WHERE site = 'heat-3'"),
+    minutes: await one("SELECT sum(samples) AS n FROM telemetry_1m WHERE site = 'heat-3'"),
+    hours: await one("SELECT sum(samples) AS n FROM telemetry_1h WHERE site = 'heat-3'"),
+    index: await one("SELECT sum(samples) AS n FROM series_index WHERE site = 'heat-3'"),
+  };
+}
+
+beforeAll(async () => {
+  store = await TelemetryStore.open(new ChdbDriver(join(dir, "clickhouse")));
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("an insert cut off between the raw table and the rollups", () => {
+  it("is sent again at the next start, completing the rollups without doubling raw", async () => {
+    const envelopes = Array.from({ length: 20 }, (_, i) => envelope(i + 1));
+    const batch = messages(envelopes, false);
+    const token = dedupToken("tlm", batch);
+    const tsv = new TelemetryTsv();
+    for (const m of batch) tsv.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
+    const text = tsv.toBuffer();
+
+    // The crash, reproduced: the insert was written down, ClickHouse committed the raw part, and the
+    // process died before the 1-minute view (and so the views fed by it) wrote theirs.
+    const pendingDir = join(dir, "pending");
+    new PendingInserts(pendingDir).write(token, text);
+    await store.driver.query("DETACH TABLE telemetry_1m_mv");
+    try {
+      await store.insertTelemetryText(text, token);
+    } finally {
+      await store.driver.query("ATTACH TABLE telemetry_1m_mv");
+    }
+    expect(await counts()).toEqual({ raw: 60, minutes: 0, hours: 0, index: 0 });
+
+    // The next run: JetStream redelivers the unacknowledged batch, in another make-up (one message
+    // more), so its token differs and only the written-down insert can complete the rollups.
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(store, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(pendingDir),
+    });
+    await sink([...messages(envelopes, true), ...messages([envelope(21)], false)]);
+    expect(stats).toMatchObject({ resentInserts: 1, checkedRows: 60, replayedRows: 60, rows: 3 });
+    expect(await counts()).toEqual({ raw: 63, minutes: 63, hours: 63, index: 63 });
+    expect(readdirSync(pendingDir)).toEqual([]);
+
+    // Sent once more (say the next run also crashed before forgetting it): nothing changes.
+    await store.insertTelemetryText(text, token);
+    expect(await counts()).toEqual({ raw: 63, minutes: 63, hours: 63, index: 63 });
+    const distinct = await store.driver.query<{ n: string }>(
+      "SELECT uniqExact(gateway, boot_id, seq, idx) AS n FROM telemetry WHERE site = 'heat-3'",
+    );
+    expect(Number(distinct[0]?.n)).toBe(63);
+  });
+
+  it("is forgotten once ClickHouse committed it", async () => {
+    const pendingDir = join(dir, "pending-2");
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(store, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(pendingDir),
+    });
+    await sink(messages([envelope(40), envelope(41)], false));
+    expect(stats).toMatchObject({ resentInserts: 0, rows: 6 });
+    expect(readdirSync(pendingDir)).toEqual([]);
+    expect(new PendingInserts(pendingDir).left()).toEqual([]);
+  });
+});
