@@ -83,6 +83,15 @@ export {
   seriesFeatures,
   trainExceedanceForecaster,
 } from "./forecast/exceedance-forecaster.ts";
+export {
+  DUST_PM10_LIMIT_UG_M3,
+  dustExceedanceRule,
+  type ExceedanceRule,
+  exceedanceIncidents,
+  FLOOD_WARNING_LEVEL_M,
+  floodExceedanceRule,
+  ruleValues,
+} from "./forecast/exceedance-incidents.ts";
 export { floodForecasterDefinition } from "./forecast/flood-forecaster.ts";
 export {
   type ForecastGraphPlan,
@@ -93,6 +102,7 @@ export {
   forecastGraphPlan,
 } from "./forecast/forecast-graph-plan.ts";
 export { type ForecastExport, forecasterOnnx } from "./forecast/forecast-onnx.ts";
+export { type DeviceRows, type LabelledRunOptions, labelledRuns, rowRuns } from "./forecast/labelled-runs.ts";
 export {
   type ExceedanceTargets,
   exceedanceTargets,
