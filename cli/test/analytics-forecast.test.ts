@@ -30,6 +30,7 @@ describe("lifeline analytics train dust", () => {
       device: "*",
       inputs: ["pm10", "tsp", "wind_speed"],
       window: 60,
+      stepMs: 60_000,
       maxRowGapMs: 120_000,
       input: "input",
       score: "score",

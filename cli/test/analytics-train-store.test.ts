@@ -188,6 +188,7 @@ describe("dust forecaster trained from the store", () => {
     expect(JSON.parse(metadata[MODEL_SPEC_KEY] ?? "{}")).toMatchObject({
       site: SITE,
       device: "*",
+      stepMs: 60_000,
       maxRowGapMs: 120_000,
     });
     expect(Number(metadata["metric.held_out_device_days"])).toBe(m.deviceDays);

@@ -41,6 +41,8 @@ export function forecasterOnnx(model: ExceedanceForecaster, exp: ForecastExport)
     device: exp.device ?? "*",
     inputs: [...model.definition.inputs],
     window: model.definition.window,
+    // Trained on one row per step (simulated minutes, or the store's step averages): served the same way.
+    stepMs: model.definition.stepMs,
     maxRowGapMs: 2 * model.definition.stepMs,
     input: plan.input.name,
     score: "score",

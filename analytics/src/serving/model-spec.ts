@@ -22,6 +22,13 @@ export const modelSpecSchema = z
       .describe("One device, or * for every device of the site with all the inputs"),
     inputs: z.array(metricSchema).min(1).max(4096).describe("Metrics of one row, in the model's feature order"),
     window: z.int().min(1).max(10_000).default(1).describe("Rows per inference"),
+    stepMs: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "Rows are each input's average over steps of this length, stamped with the step's start — as a model trained on stored steps saw them; without it, one row per source time",
+      ),
     maxRowGapMs: z
       .int()
       .min(1)

@@ -171,7 +171,7 @@ export class InferenceRunner {
   }
 
   #rowsFor(name: string, spec: ModelSpec): WindowRows {
-    const rows = new WindowRows(spec.inputs, spec.window, spec.maxRowGapMs);
+    const rows = new WindowRows(spec.inputs, spec.window, spec.maxRowGapMs, spec.stepMs);
     const saved = this.#saved.get(name);
     this.#saved.delete(name);
     if (saved !== undefined && !rows.restore(saved)) {
@@ -192,6 +192,7 @@ export class InferenceRunner {
       const sameRows =
         current !== undefined &&
         current.spec.window === spec.window &&
+        current.spec.stepMs === spec.stepMs &&
         current.spec.inputs.join("\n") === spec.inputs.join("\n");
       this.#served.set(active.name, {
         spec,

@@ -1,4 +1,5 @@
 import type { Reading } from "@lifeline/contracts";
+import { StepAverages, type StepAveragesSnapshot } from "./step-averages.ts";
 
 /** A full window of one device, ready for a model: `rows` × `inputs` values, oldest row first. */
 export interface ReadyWindow {
@@ -24,6 +25,9 @@ interface DeviceRows {
 export interface WindowRowsSnapshot {
   inputs: string[];
   window: number;
+  /** The model's step, when its rows are step averages (see StepAverages); null otherwise. */
+  stepMs?: number | null;
+  steps?: StepAveragesSnapshot;
   devices: {
     key: string;
     /** Incomplete rows: source time and the values seen so far (null: not yet). */
@@ -43,6 +47,8 @@ export interface WindowRowsStats {
   stale: number;
   /** Windows restarted because consecutive rows were further apart than `maxRowGapMs`. */
   gaps: number;
+  /** Readings that came after their step was handed on (only for a model with a step). */
+  late: number;
 }
 
 /**
@@ -55,22 +61,29 @@ export class WindowRows {
   readonly #window: number;
   readonly #maxGapMs: number;
   readonly #devices = new Map<string, DeviceRows>();
-  readonly #stats: WindowRowsStats = { rows: 0, windows: 0, incomplete: 0, stale: 0, gaps: 0 };
+  readonly #stats: Omit<WindowRowsStats, "late"> = { rows: 0, windows: 0, incomplete: 0, stale: 0, gaps: 0 };
+  /** Present when rows are the averages of each step (a model trained on stored steps). */
+  readonly #steps: StepAverages | undefined;
+  readonly #stepMs: number | null;
 
-  constructor(inputs: readonly string[], window: number, maxRowGapMs = Number.POSITIVE_INFINITY) {
+  constructor(inputs: readonly string[], window: number, maxRowGapMs = Number.POSITIVE_INFINITY, stepMs?: number) {
     this.#inputs = new Map(inputs.map((m, i) => [m, i]));
     this.#window = window;
     this.#maxGapMs = maxRowGapMs;
+    this.#steps = stepMs === undefined ? undefined : new StepAverages(this.#inputs, stepMs);
+    this.#stepMs = stepMs ?? null;
   }
 
   stats(): WindowRowsStats {
-    return { ...this.#stats };
+    return { ...this.#stats, late: this.#steps?.late ?? 0 };
   }
 
   snapshot(): WindowRowsSnapshot {
     return {
       inputs: [...this.#inputs.keys()],
       window: this.#window,
+      stepMs: this.#stepMs,
+      ...(this.#steps === undefined ? {} : { steps: this.#steps.snapshot() }),
       devices: [...this.#devices].map(([key, d]) => ({
         key,
         pending: [...d.pending].map(([ts, values]): [number, (number | null)[]] => [ts, values.map((v) => v ?? null)]),
@@ -88,6 +101,8 @@ export class WindowRows {
     if (snapshot.window !== this.#window || snapshot.inputs.join("\n") !== [...this.#inputs.keys()].join("\n")) {
       return false;
     }
+    if ((snapshot.stepMs ?? null) !== this.#stepMs) return false;
+    if (this.#steps !== undefined && snapshot.steps !== undefined && !this.#steps.restore(snapshot.steps)) return false;
     this.#devices.clear();
     for (const d of snapshot.devices) {
       this.#devices.set(d.key, {
@@ -105,8 +120,9 @@ export class WindowRows {
   }
 
   /** Adds one envelope's readings; returns the windows they completed, in time order. */
-  add(site: string, device: string, readings: readonly Reading[]): ReadyWindow[] {
+  add(site: string, device: string, rawReadings: readonly Reading[]): ReadyWindow[] {
     const key = `${site}/${device}`;
+    const readings = this.#steps === undefined ? rawReadings : this.#steps.add(key, rawReadings);
     let d = this.#devices.get(key);
     const out: ReadyWindow[] = [];
     for (const r of readings) {
