@@ -43,6 +43,15 @@ export {
   scoreBatadal,
 } from "./batadal/batadal-score.ts";
 export {
+  BATADAL_CONTROL_MAP,
+  type BatadalControlRule,
+  controlTerm,
+  controlViolation,
+  learnControlRules,
+  MIN_STATE_HOURS,
+  UNBOUNDED_LEVEL,
+} from "./batadal/control-rules.ts";
+export {
   BATADAL_FEATURE_COUNT,
   BATADAL_FEATURE_NAMES,
   type BatadalFeatureSpec,

@@ -3,6 +3,12 @@ import { BATADAL_SENSORS } from "../src/batadal/batadal-csv.ts";
 import { BatadalStreamScorer, scoreRows, scoreWindow, stepScore } from "../src/batadal/batadal-detector.ts";
 import { BATADAL_MODEL_FORMAT, type BatadalModel } from "../src/batadal/batadal-model.ts";
 import {
+  BATADAL_CONTROL_MAP,
+  type BatadalControlRule,
+  controlTerm,
+  UNBOUNDED_LEVEL,
+} from "../src/batadal/control-rules.ts";
+import {
   BATADAL_FEATURE_COUNT,
   BATADAL_FEATURE_NAMES,
   featureWindow,
@@ -27,6 +33,17 @@ function series(hours: number, seed = 7): Float64Array[] {
   );
 }
 
+/** Envelopes that never bind: no control violation anywhere. */
+function unboundedRules(): BatadalControlRule[] {
+  return BATADAL_CONTROL_MAP.map(({ actuator, tank }) => ({
+    actuator,
+    tank,
+    hiOn: UNBOUNDED_LEVEL,
+    loOff: -UNBOUNDED_LEVEL,
+    levelSd: 1,
+  }));
+}
+
 /** center 0, scale 1, identity whitening, ranges that never bind: step score = ln(1 + Σ f²). */
 function identityModel(smoothingHours: number): BatadalModel {
   const whitening = new Float32Array(F * F);
@@ -36,6 +53,7 @@ function identityModel(smoothingHours: number): BatadalModel {
     sensors: [...BATADAL_SENSORS],
     featureSpec: SPEC,
     smoothingHours,
+    memoryHours: 1,
     windowRows: smoothingHours + 1,
     center: new Float32Array(F),
     scale: new Float32Array(F).fill(1),
@@ -44,6 +62,8 @@ function identityModel(smoothingHours: number): BatadalModel {
     upper: new Float32Array(F).fill(1e6),
     rangeScale: new Float32Array(F).fill(1),
     rangeWeight: 1000,
+    controlRules: unboundedRules(),
+    ruleWeight: 1000,
     threshold: 9,
     training: { steps: 0, folds: 0, blockHours: 0, quantile: 0, eigenFloor: 0, heldOutAlarmRate: 0 },
   };
@@ -114,6 +134,26 @@ describe("scoring computation", () => {
     model.upper[0] = 2; // 1 above the range, rangeScale 1, λ = 1000
     model.lower[50] = 4.5; // 0.5 below
     expect(stepScore(model, features)).toBe(Math.log(25 + 1000 * (1 + 0.25) + 1));
+    // μ = 1000 times the control term
+    expect(stepScore(model, features, 0.25)).toBe(Math.log(25 + 1000 * (1 + 0.25) + 1000 * 0.25 + 1));
+  });
+
+  it("a window of k + M rows averages its last k steps; the rows before them feed the control memory", () => {
+    const model = { ...identityModel(2), memoryHours: 3, windowRows: 5 };
+    model.controlRules[0] = { actuator: "S_PU2", tank: "L_T1", hiOn: 4.5, loOff: 1, levelSd: 0.5 };
+    const rows = series(5).map((row) => Float64Array.from(row));
+    const [pu2, t1] = [BATADAL_SENSORS.indexOf("S_PU2"), BATADAL_SENSORS.indexOf("L_T1")];
+    rows.forEach((row, t) => {
+      row[pu2] = 1;
+      row[t1] = t === 0 ? 4.75 : 4; // on above hiOn in the first hour only
+    });
+    const step = (t: number) =>
+      stepScore(model, featureWindow([rows[t - 1], rows[t]] as Float64Array[], SPEC), controlTerm(model, rows, t));
+    expect(controlTerm(model, rows, 3)).toBe(0.25); // hour 0 is within M = 3 hours of hour 3, in the same run
+    expect(controlTerm(model, rows, 4)).toBe(0);
+    expect(scoreWindow(model, rows)).toBe((step(3) + step(4)) / 2);
+    expect(scoreWindow(model, rows.slice(0, 2))).toBe(step(1));
+    expect(() => scoreWindow(model, series(6))).toThrow("windows of 2..5 rows, got 6");
   });
 
   it("a window scores the mean of its k step scores", () => {

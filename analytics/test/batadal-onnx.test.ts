@@ -43,8 +43,10 @@ describe("the BATADAL detector in ONNX", () => {
     expect(worst).toBeLessThan(1e-5);
     expect(Number.isNaN(ort.scores[0])).toBe(true);
     const s = scoreBatadal(attackLabels(table), ort.predictions);
-    expect(s.s).toBeGreaterThanOrEqual(0.955);
+    // Measured through onnxruntime: S 0.9790, TPR 1, TNR 0.9161, as in TypeScript.
+    expect(s.s).toBeGreaterThanOrEqual(0.975);
     expect(s.sTtd).toBe(1);
+    expect(s.falseNegatives).toBe(0);
   });
 
   it("carries its serving spec and figures in the model's metadata", () => {

@@ -1,31 +1,39 @@
 import type { BatadalModel } from "./batadal-model.ts";
+import { controlTerm } from "./control-rules.ts";
 import { BATADAL_FEATURE_COUNT, FEATURE_WINDOW_ROWS, featureWindow, trailingWindow } from "./feature-window.ts";
 
 /*
- * The scoring computation, as the ONNX graph must compute it (F = 86 features, W = model.windowRows = k + 1):
+ * The scoring computation, as the ONNX graph computes it (F = 86 features, k = smoothingHours, M = memoryHours,
+ * W = model.windowRows = k + M, A = 8 actuators of `BATADAL_CONTROL_MAP`):
  *
- *   X        [B, W, 43]  readings, oldest row first (input "readings", float32; W may be 2..k+1, see below)
+ *   X        [B, W, 43]  readings, oldest row first (input "readings", float32; W may be 2..k+M, see below)
  *   Q      = Div(Round(Mul(X, 10^d)), 10^d)                   rounding to d = featureSpec.decimals
- *   Qcur   = Slice(Q, starts=[1], ends=[INT64_MAX], axes=[1])  [B, W-1, 43]
- *   Qprev  = Slice(Q, starts=[0], ends=[-1],        axes=[1])  [B, W-1, 43]
+ *   Gaussian part, on the last k + 1 rows Qk = Slice(Q, starts=[-(k+1)], axes=[1]):
  *   Fe     = Concat([Qcur, Sub(Qcur, Qprev)], axis=2)          [B, k, F]   = featureWindow for each step
- *   Z      = Mul(Sub(Fe, center), scale)                       [B, k, F]
- *   Y      = MatMul(Z, whitening)                              [B, k, F]
- *   D2     = ReduceSum(Mul(Y, Y), axes=[2], keepdims=0)        [B, k]      Mahalanobis distance
- *   E      = Mul(Add(Relu(Sub(Fe, upper)), Relu(Sub(lower, Fe))), rangeScale)          [B, k, F]
- *   V      = ReduceSum(Mul(E, E), axes=[2], keepdims=0)        [B, k]      squared out-of-range distance
- *   S      = Log(Add(Add(D2, Mul(V, rangeWeight)), 1))         [B, k]      step scores
+ *   D2     = ReduceSum(Mul(Y, Y), axes=[2]), Y = MatMul(Mul(Sub(Fe, center), scale), whitening)   [B, k]
+ *   V      = ReduceSum(E², axes=[2]), E = Mul(Add(Relu(Sub(Fe, upper)), Relu(Sub(lower, Fe))), rangeScale)
+ *   Control part, on all W rows (`controlTerm`):
+ *   on     = Cast(Greater(Gather(Q, status columns), 0.5))     [B, W, A]
+ *   viol   = on·Relu(L − hiOn) + (1 − on)·Relu(loOff − L)     [B, W, A]   L = Gather(Q, tank columns)
+ *   run    = CumSum(Concat([0, Abs(on[1:] − on[:-1])]), axis 1)            row's run number per actuator
+ *   mask   = (run[p] == run[s]) · (0 ≤ p − s ≤ M)              [B, W, W, A]
+ *   C      = ReduceSum((ReduceMax(mask · viol[s], over s) / levelSd)², over A)    [B, W] → last k rows
+ *   S      = Log(D2 + V·rangeWeight + C·ruleWeight + 1)        [B, k]      step scores
  *   score  = ReduceMean(S, axes=[1], keepdims=0)               [B]         output "score"
- *   pred   = Cast(Greater(score, threshold), to=INT64)         [B]         output "pred"
+ *   pred   = Cast(Greater(score, threshold), to=FLOAT)         [B]         output "pred"
  *
- * (k = W − 1 steps below.) Only the window axis differs between the first hours of a series and the rest: the
- * first row has no score (there is no hour before it) and rows 1..k−1 average the steps they have, so the graph
- * should keep W symbolic. `stepScore` and `scoreWindow` below are the float64 reference of exactly this sequence
- * (the rounding step emulates float32, see `quantizeReading`); onnxruntime agrees to float32 precision.
+ * Only the window axis differs between the first hours of a series and the rest: the first row has no score
+ * (there is no hour before it), rows 1..k−1 average the steps they have, and the control memory reaches back only
+ * to the first row there is, so the graph keeps W symbolic. `stepScore`, `controlTerm` and `scoreWindow` are the
+ * float64 reference of exactly this sequence (the rounding and the violations emulate float32, see
+ * `quantizeReading`); onnxruntime agrees to float32 precision.
  */
 
-/** The score of one hourly step from its feature vector: ln(1 + Mahalanobis² + λ·out-of-range²). */
-export function stepScore(model: BatadalModel, features: Float64Array): number {
+/**
+ * The score of one hourly step from its feature vector and its control term (see `controlTerm`):
+ * ln(1 + Mahalanobis² + λ·out-of-range² + μ·control).
+ */
+export function stepScore(model: BatadalModel, features: Float64Array, control = 0): number {
   const F = BATADAL_FEATURE_COUNT;
   const z = new Float64Array(F);
   let outside = 0;
@@ -45,22 +53,25 @@ export function stepScore(model: BatadalModel, features: Float64Array): number {
   }
   let distance = 0;
   for (let c = 0; c < F; c++) distance += (y[c] as number) ** 2;
-  return Math.log(distance + outside * model.rangeWeight + 1);
+  return Math.log(distance + outside * model.rangeWeight + control * model.ruleWeight + 1);
 }
 
 /**
  * The score of the last row of a window of `model.windowRows` rows (2 or more at the start of a series): the mean
- * of its step scores.
+ * of its last k step scores (fewer at the start of a series). The rows before those steps are there for the control
+ * term's memory.
  */
 export function scoreWindow(model: BatadalModel, window: readonly ArrayLike<number>[]): number {
   if (window.length < FEATURE_WINDOW_ROWS || window.length > model.windowRows) {
     throw new RangeError(`the model scores windows of 2..${model.windowRows} rows, got ${window.length}`);
   }
+  const steps = Math.min(model.smoothingHours, window.length - FEATURE_WINDOW_ROWS + 1);
   let sum = 0;
-  for (let i = FEATURE_WINDOW_ROWS - 1; i < window.length; i++) {
-    sum += stepScore(model, featureWindow(window.slice(i - FEATURE_WINDOW_ROWS + 1, i + 1), model.featureSpec));
+  for (let i = window.length - steps; i < window.length; i++) {
+    const features = featureWindow(window.slice(i - FEATURE_WINDOW_ROWS + 1, i + 1), model.featureSpec);
+    sum += stepScore(model, features, controlTerm(model, window, i));
   }
-  return sum / (window.length - FEATURE_WINDOW_ROWS + 1);
+  return sum / steps;
 }
 
 export interface BatadalScoredRows {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { BATADAL_SENSORS } from "./batadal-csv.ts";
 import { BatadalError } from "./batadal-error.ts";
+import { BATADAL_CONTROL_MAP, type BatadalControlRule } from "./control-rules.ts";
 import { BATADAL_FEATURE_COUNT, type BatadalFeatureSpec, validateFeatureSpec } from "./feature-window.ts";
 
-export const BATADAL_MODEL_FORMAT = "lifeline.batadal-detector/1";
+export const BATADAL_MODEL_FORMAT = "lifeline.batadal-detector/2";
 
 /** How the model was fitted and calibrated; informative, the scoring computation does not read it. */
 export interface BatadalTrainingInfo {
@@ -31,7 +32,9 @@ export interface BatadalModel {
   featureSpec: BatadalFeatureSpec;
   /** k: the window score is the mean of the last k hourly step scores. */
   smoothingHours: number;
-  /** W = k + 1 input rows per window (each step also needs the hour before it). */
+  /** M: a control violation is remembered for this many hours while the actuator keeps its on/off state. */
+  memoryHours: number;
+  /** W = k + M input rows per window: the oldest of the k steps looks back M hours for control violations. */
   windowRows: number;
   /** [F] feature means. */
   center: Float32Array;
@@ -46,6 +49,10 @@ export interface BatadalModel {
   rangeScale: Float32Array;
   /** λ: weight of the squared out-of-range distances added to the Mahalanobis distance. */
   rangeWeight: number;
+  /** One envelope per actuator of `BATADAL_CONTROL_MAP`, in its order. */
+  controlRules: BatadalControlRule[];
+  /** μ: weight of the squared control violations (in tank-level standard deviations) in the step score. */
+  ruleWeight: number;
   /** A window whose score is above this is an attack. */
   threshold: number;
   training: BatadalTrainingInfo;
@@ -60,6 +67,7 @@ export function batadalModelToJson(model: BatadalModel): string {
     sensors: model.sensors,
     featureSpec: { decimals: model.featureSpec.decimals },
     smoothingHours: model.smoothingHours,
+    memoryHours: model.memoryHours,
     windowRows: model.windowRows,
     center: Array.from(model.center),
     scale: Array.from(model.scale),
@@ -68,6 +76,14 @@ export function batadalModelToJson(model: BatadalModel): string {
     upper: Array.from(model.upper),
     rangeScale: Array.from(model.rangeScale),
     rangeWeight: model.rangeWeight,
+    controlRules: model.controlRules.map((r) => ({
+      actuator: r.actuator,
+      tank: r.tank,
+      hiOn: r.hiOn,
+      loOff: r.loOff,
+      levelSd: r.levelSd,
+    })),
+    ruleWeight: model.ruleWeight,
     threshold: model.threshold,
     training: model.training,
   });
@@ -96,6 +112,39 @@ function finiteNumber(source: Record<string, unknown>, field: string): number {
   return value;
 }
 
+function nonNegative(source: Record<string, unknown>, field: string): number {
+  const value = finiteNumber(source, field);
+  if (value < 0) invalid(`${field} must be ≥ 0`, field);
+  return value;
+}
+
+/** The envelopes must name the actuators and tanks of `BATADAL_CONTROL_MAP`, in its order, with finite bounds. */
+function controlRulesField(source: Record<string, unknown>): BatadalControlRule[] {
+  const value = source.controlRules;
+  const count = BATADAL_CONTROL_MAP.length;
+  if (!Array.isArray(value) || value.length !== count) invalid(`controlRules must list ${count} rules`, "controlRules");
+  return BATADAL_CONTROL_MAP.map(({ actuator, tank }, a) => {
+    const rule = value[a] as Record<string, unknown> | null;
+    const field = `controlRules[${a}]`;
+    if (typeof rule !== "object" || rule === null || rule.actuator !== actuator || rule.tank !== tank) {
+      invalid(`${field} must be the rule of ${actuator} by ${tank}`, field);
+    }
+    for (const bound of ["hiOn", "loOff", "levelSd"]) {
+      if (typeof rule[bound] !== "number" || !Number.isFinite(rule[bound])) {
+        invalid(`${field}.${bound} must be a finite number`, `${field}.${bound}`);
+      }
+    }
+    if (!((rule.levelSd as number) > 0)) invalid(`${field}.levelSd must be > 0`, `${field}.levelSd`);
+    return {
+      actuator,
+      tank,
+      hiOn: rule.hiOn as number,
+      loOff: rule.loOff as number,
+      levelSd: Math.fround(rule.levelSd as number),
+    };
+  });
+}
+
 /** Parses and checks a model written by `batadalModelToJson`; errors name the offending field. */
 export function batadalModelFromJson(text: string): BatadalModel {
   let parsed: unknown;
@@ -115,8 +164,10 @@ export function batadalModelFromJson(text: string): BatadalModel {
   if (typeof spec !== "object" || spec === null) invalid("featureSpec is missing", "featureSpec");
   validateFeatureSpec(spec);
   const smoothingHours = positiveInteger(source, "smoothingHours");
+  const memoryHours = positiveInteger(source, "memoryHours");
   const windowRows = positiveInteger(source, "windowRows");
-  if (windowRows !== smoothingHours + 1) invalid("windowRows must be smoothingHours + 1", "windowRows");
+  if (windowRows !== smoothingHours + memoryHours)
+    invalid("windowRows must be smoothingHours + memoryHours", "windowRows");
   const F = BATADAL_FEATURE_COUNT;
   const vectors = Object.fromEntries(VECTOR_FIELDS.map((field) => [field, float32Field(source, field, F)])) as Record<
     (typeof VECTOR_FIELDS)[number],
@@ -127,10 +178,13 @@ export function batadalModelFromJson(text: string): BatadalModel {
     sensors: [...BATADAL_SENSORS],
     featureSpec: { decimals: spec.decimals },
     smoothingHours,
+    memoryHours,
     windowRows,
     ...vectors,
     whitening: float32Field(source, "whitening", F * F),
     rangeWeight: finiteNumber(source, "rangeWeight"),
+    controlRules: controlRulesField(source),
+    ruleWeight: nonNegative(source, "ruleWeight"),
     threshold: finiteNumber(source, "threshold"),
     training: (source.training ?? {}) as BatadalTrainingInfo,
   };

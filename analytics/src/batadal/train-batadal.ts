@@ -2,6 +2,7 @@ import { assertHourly, BATADAL_SENSORS, type BatadalTable } from "./batadal-csv.
 import { scoreRows } from "./batadal-detector.ts";
 import { BatadalError } from "./batadal-error.ts";
 import { BATADAL_MODEL_FORMAT, type BatadalModel } from "./batadal-model.ts";
+import { type BatadalControlRule, learnControlRules } from "./control-rules.ts";
 import {
   BATADAL_FEATURE_COUNT,
   type BatadalFeatureSpec,
@@ -28,6 +29,10 @@ export interface TrainBatadalOptions {
   eigenFloor?: number;
   /** λ: an hour one standard deviation outside the training range adds λ to the squared Mahalanobis distance. */
   rangeWeight?: number;
+  /** μ: an hour one tank-level standard deviation outside an actuator's learned envelope adds μ (see `controlTerm`). */
+  ruleWeight?: number;
+  /** M: hours a control violation is remembered while the actuator keeps its on/off state. */
+  memoryHours?: number;
 }
 
 export type TrainBatadalSettings = Required<TrainBatadalOptions>;
@@ -40,6 +45,8 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainBatadalSettings> = Object.free
   quantile: 0.99,
   eigenFloor: 1e-3,
   rangeWeight: 1000,
+  ruleWeight: 1000,
+  memoryHours: 12,
 });
 
 /** Hourly readings without gaps, in `BATADAL_SENSORS` order; training may take several such series. */
@@ -54,6 +61,9 @@ function checkSettings(settings: TrainBatadalSettings): void {
     throw new RangeError(`blockHours must be an integer ≥ 2·(smoothingHours + 1), got ${blockHours}`);
   }
   if (!(quantile > 0 && quantile < 1)) throw new RangeError(`quantile must be in (0, 1), got ${quantile}`);
+  const { memoryHours: m, ruleWeight: mu } = settings;
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`memoryHours must be an integer ≥ 1, got ${m}`);
+  if (!(mu >= 0 && Number.isFinite(mu))) throw new RangeError(`ruleWeight must be a finite number ≥ 0, got ${mu}`);
 }
 
 /** Four weeks by default: every fold must hold a block, and the covariance of 86 features needs rows. */
@@ -81,15 +91,22 @@ function checkTrainingTable(table: BatadalTable, settings: TrainBatadalSettings)
   assertHourly(table);
 }
 
-function modelFrom(parameters: DetectorParameters, settings: TrainBatadalSettings): BatadalModel {
+function modelFrom(
+  parameters: DetectorParameters,
+  controlRules: BatadalControlRule[],
+  settings: TrainBatadalSettings,
+): BatadalModel {
   return {
     format: BATADAL_MODEL_FORMAT,
     sensors: [...BATADAL_SENSORS],
     featureSpec: { decimals: settings.featureSpec.decimals },
     smoothingHours: settings.smoothingHours,
-    windowRows: settings.smoothingHours + 1,
+    memoryHours: settings.memoryHours,
+    windowRows: settings.smoothingHours + settings.memoryHours,
     ...parameters,
     rangeWeight: settings.rangeWeight,
+    controlRules,
+    ruleWeight: settings.ruleWeight,
     threshold: Number.POSITIVE_INFINITY,
     training: {
       steps: 0,
@@ -132,22 +149,31 @@ function stepsOf(series: HourlySeries, spec: BatadalFeatureSpec): Float64Array[]
   return series.slice(1).map((row, i) => featureWindow([series[i] as Float64Array, row], spec));
 }
 
-/** Fits the scoring parameters to the steps of the series, leaving out every step that reads a row in `excluded`. */
+/**
+ * Fits the scoring parameters to the series, leaving out every row in `excluded` and every step that reads one:
+ * the Gaussian part to the steps, the control envelopes to the rows.
+ */
 function fitOnSeries(
+  series: readonly HourlySeries[],
   steps: readonly Float64Array[][],
   settings: TrainBatadalSettings,
   excluded: readonly SeriesBlock[] = [],
 ): BatadalModel {
   const kept: Float64Array[] = [];
-  steps.forEach((seriesSteps, series) => {
+  const rows: Float64Array[] = [];
+  steps.forEach((seriesSteps, s) => {
     const out = new Uint8Array(seriesSteps.length + 1);
-    for (const block of excluded) if (block.series === series) out.fill(1, block.start, block.end);
+    for (const block of excluded) if (block.series === s) out.fill(1, block.start, block.end);
     seriesSteps.forEach((step, i) => {
       if (out[i] === 0 && out[i + 1] === 0) kept.push(step);
     });
+    (series[s] as HourlySeries).forEach((row, i) => {
+      if (out[i] === 0) rows.push(row);
+    });
   });
-  const fit = { decimals: settings.featureSpec.decimals, eigenFloor: settings.eigenFloor };
-  return modelFrom(fitDetectorParameters(kept, fit), settings);
+  const { decimals } = settings.featureSpec;
+  const fit = { decimals, eigenFloor: settings.eigenFloor };
+  return modelFrom(fitDetectorParameters(kept, fit), learnControlRules(rows, decimals), settings);
 }
 
 /** Window scores of every held-out block, each scored as `scoreRows` scores a file, by its fold's model. */
@@ -163,7 +189,7 @@ function heldOutScores(
     settings.blockHours,
   );
   for (const blocks of folds) {
-    const foldModel = fitOnSeries(steps, settings, blocks);
+    const foldModel = fitOnSeries(series, steps, settings, blocks);
     for (const { series: s, start, end } of blocks) {
       const rows = (series[s] as HourlySeries).slice(start, end);
       // The first row of a block has no score (NaN): no hour before it.
@@ -193,7 +219,7 @@ export function trainBatadalOnSeries(series: readonly HourlySeries[], options: T
   const steps = series.map((rows) => stepsOf(rows, settings.featureSpec));
   const pooled = heldOutScores(series, steps, settings);
   const threshold = quantileOf(pooled, settings.quantile);
-  const model = fitOnSeries(steps, settings);
+  const model = fitOnSeries(series, steps, settings);
   model.threshold = threshold;
   model.training.steps = steps.reduce((sum, s) => sum + s.length, 0);
   model.training.heldOutAlarmRate = pooled.filter((score) => score > threshold).length / pooled.length;
