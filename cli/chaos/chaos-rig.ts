@@ -60,15 +60,12 @@ export class ChaosRig {
       ...["gateway", "--nats", nats, "--mqtt-port", String(this.mqttPort), "--replicas", replicas],
     ]);
     await this.gateway.start();
-    this.processor = new LifelineProcess("processor", [
+    this.processor = new LifelineProcess(
       "processor",
-      "--nats",
-      nats,
-      "--data",
-      this.clickhouseDir,
-      "--linger",
-      "100",
-    ]);
+      ["processor", "--nats", nats, "--data", this.clickhouseDir, "--linger", "100"],
+      // Inserts a kill cut off, completed at the next start (stream-processor's PendingInserts).
+      { count: /inserts of the previous run sent again inserts=(\d+)/ },
+    );
     await this.processor.start();
     for (let i = 0; i < this.o.devices; i++) {
       const device = new ModbusTcpServer();

@@ -24,11 +24,16 @@ export class LifelineProcess {
   #exited: Promise<void> = Promise.resolve();
   #ready = "";
   #log = "";
+  #partial = "";
+  readonly #count: RegExp | undefined;
   starts = 0;
+  /** Sum of the first group of `count` over every line on stderr, across restarts. */
+  counted = 0;
 
-  constructor(name: string, args: string[]) {
+  constructor(name: string, args: string[], options: { count?: RegExp } = {}) {
     this.#name = name;
     this.#args = args;
+    this.#count = options.count;
   }
 
   /** The child's pid while it runs. */
@@ -56,8 +61,14 @@ export class LifelineProcess {
     this.#child = child;
     this.starts++;
     this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    this.#partial = "";
     child.stderr?.on("data", (chunk: Buffer) => {
-      this.#log = (this.#log + chunk.toString()).slice(-16_384);
+      const text = chunk.toString();
+      this.#log = (this.#log + text).slice(-16_384);
+      if (this.#count === undefined) return;
+      const lines = (this.#partial + text).split("\n");
+      this.#partial = lines.pop() ?? "";
+      for (const line of lines) this.counted += Number(this.#count.exec(line)?.[1] ?? 0);
     });
     await new Promise<void>((resolve, reject) => {
       let out = "";

@@ -30,6 +30,8 @@ export interface Reconciliation {
    */
   rollupMinuteShort: number;
   rollupHourShort: number;
+  /** Inserts a killed processor had not seen committed, sent again by the next one (see PendingInserts). */
+  insertsResent: number;
   ok: boolean;
   seconds: number;
 }
@@ -45,7 +47,7 @@ export async function reconcile(
   clickhouseDir: string,
   gateway: string,
   agent: AgentCounts,
-  label: { scenario: string; load: string; fault: string; seconds: number },
+  label: { scenario: string; load: string; fault: string; seconds: number; insertsResent: number },
 ): Promise<Reconciliation> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -101,6 +103,7 @@ export function formatReconciliations(results: readonly Reconciliation[]): strin
     "duplicated",
     "ok",
     "rollups (1 min / 1 h) vs raw",
+    "inserts completed at restart",
   ];
   const rows = results.map((r) => [
     r.scenario,
@@ -115,6 +118,7 @@ export function formatReconciliations(results: readonly Reconciliation[]): strin
     r.rollupMinuteShort === 0 && r.rollupHourShort === 0
       ? "same"
       : `short by ${r.rollupMinuteShort} / ${r.rollupHourShort}`,
+    String(r.insertsResent),
   ]);
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");

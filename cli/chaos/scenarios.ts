@@ -101,6 +101,7 @@ async function withRig(
         load: options.loadLabel ?? loadOf(ctx.scale, options.loadMs),
         fault,
         seconds: (Date.now() - started) / 1000,
+        insertsResent: rig.processor.counted,
       },
     );
   } finally {

@@ -94,6 +94,7 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
     handle: telemetrySink(options.store, tlmStats, {
       replayCheckAfterMs: options.replayCheckAfterMs ?? 2 * 60 * 60 * 1000,
       pending: options.pendingDir === undefined ? undefined : new PendingInserts(options.pendingDir),
+      log,
     }),
   });
   const quarantine = new BatchConsumer({

@@ -2,6 +2,7 @@ import {
   decodePack,
   type Envelope,
   isPackSubject,
+  type Logger,
   type PackEntry,
   PackError,
   packSubject,
@@ -62,6 +63,7 @@ export interface TelemetrySinkOptions {
    * {@link PendingInserts}). Without it the rollups may miss a batch a crash cut off.
    */
   pending?: PendingInserts | undefined;
+  log?: Logger;
   now?: () => number;
 }
 
@@ -103,7 +105,9 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   return async (batch: StreamMessage[]): Promise<void> => {
     if (lookUpUpTo === undefined) {
       // Before anything of this run is written or looked up: complete what the last run may have cut off.
-      stats.resentInserts += (await options.pending?.replay((p) => store.insertTelemetryText(p.tsv, p.token))) ?? 0;
+      const resent = (await options.pending?.replay((p) => store.insertTelemetryText(p.tsv, p.token))) ?? 0;
+      if (resent > 0) options.log?.info("inserts of the previous run sent again", { inserts: resent });
+      stats.resentInserts += resent;
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
