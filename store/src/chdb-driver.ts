@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Session } from "chdb";
+import { type ChdbResult, Session } from "chdb";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { StoreError } from "./store-error.ts";
 
@@ -120,14 +120,20 @@ export class ChdbDriver implements ClickHouseDriver {
     this.#session = undefined;
   }
 
+  async queryBytes(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<Uint8Array> {
+    return (await this.#result(sql, params, format)).bytes();
+  }
+
   async #run(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<string> {
+    return (await this.#result(sql, params, format)).text();
+  }
+
+  async #result(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<ChdbResult> {
     const session = this.#open();
     try {
-      const result =
-        params === undefined
-          ? await session.queryAsync(sql, { format })
-          : await session.queryBindAsync(sql, params, { format });
-      return result.text();
+      return params === undefined
+        ? await session.queryAsync(sql, { format })
+        : await session.queryBindAsync(sql, params, { format });
     } catch (cause) {
       throw new StoreError("STORE_QUERY_FAILED", `query failed: ${message(cause)}`, cause);
     }

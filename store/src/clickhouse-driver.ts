@@ -13,6 +13,11 @@ export interface ClickHouseDriver {
    * of bounded size that are parsed faster than JSON rows (a chart's 72,000 buckets).
    */
   queryText(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<string>;
+  /**
+   * Runs a query and returns its whole answer as bytes in `format`: for binary formats (`Native`,
+   * read by `decodeNative`), where no value is printed as text and parsed again.
+   */
+  queryBytes(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<Uint8Array>;
   /** Inserts newline-delimited JSON rows; `settings` carry e.g. the deduplication token. */
   insertJsonEachRow(
     table: string,

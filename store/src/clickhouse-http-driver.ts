@@ -107,6 +107,23 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
     }
   }
 
+  async queryBytes(sql: string, params: Record<string, unknown> | undefined, format: string): Promise<Uint8Array> {
+    const client = this.#open();
+    try {
+      // exec, not query: the client's query() knows only its own list of formats.
+      const result = await client.exec({
+        query: sql,
+        query_params: params,
+        clickhouse_settings: { ...WHOLE_ANSWER, default_format: format as DataFormat },
+      });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (cause) {
+      throw failure("STORE_QUERY_FAILED", "query failed", cause);
+    }
+  }
+
   /** `insert()` wants objects for JSON formats, so the bytes go through `exec` with the INSERT written out. */
   async insertJsonEachRow(
     table: string,

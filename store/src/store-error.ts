@@ -6,7 +6,11 @@ export type StoreErrorCode =
   | "STORE_MIGRATION_FAILED"
   | "STORE_CLOSED"
   /** A ClickHouse server URL that cannot be used (not http(s), not one database in the path). */
-  | "STORE_URL_INVALID";
+  | "STORE_URL_INVALID"
+  /** A Native answer with a column type the reader does not know. */
+  | "STORE_NATIVE_UNSUPPORTED"
+  /** A Native answer that ends in the middle of a value. */
+  | "STORE_NATIVE_TRUNCATED";
 
 export class StoreError extends LifelineError {
   declare readonly code: StoreErrorCode;
