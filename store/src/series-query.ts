@@ -115,9 +115,15 @@ async function readSeries(
     const device = devices[i] as string;
     const metric = metrics[i] as string;
     let byMetric = byDevice.get(device);
-    if (byMetric === undefined) byDevice.set(device, (byMetric = new Map()));
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      byDevice.set(device, byMetric);
+    }
     let bySite = byMetric.get(metric);
-    if (bySite === undefined) byMetric.set(metric, (bySite = new Map()));
+    if (bySite === undefined) {
+      bySite = new Map();
+      byMetric.set(metric, bySite);
+    }
     let s = bySite.get(site);
     if (s === undefined) {
       s = { site, device, metric, unit: String(units?.[i] ?? ""), points: [] };
