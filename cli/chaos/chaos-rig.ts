@@ -64,7 +64,7 @@ export class ChaosRig {
       "processor",
       ["processor", "--nats", nats, "--data", this.clickhouseDir, "--linger", "100"],
       // Inserts a kill cut off, completed at the next start (stream-processor's PendingInserts).
-      { count: /inserts of the previous run sent again inserts=(\d+)/ },
+      { count: /inserts not seen committed sent again inserts=(\d+)/ },
     );
     await this.processor.start();
     for (let i = 0; i < this.o.devices; i++) {

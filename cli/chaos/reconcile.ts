@@ -30,7 +30,7 @@ export interface Reconciliation {
    */
   rollupMinuteShort: number;
   rollupHourShort: number;
-  /** Inserts a killed processor had not seen committed, sent again by the next one (see PendingInserts). */
+  /** Inserts a processor had not seen committed (killed, or failed), sent again (see PendingInserts). */
   insertsResent: number;
   ok: boolean;
   seconds: number;
@@ -103,7 +103,7 @@ export function formatReconciliations(results: readonly Reconciliation[]): strin
     "duplicated",
     "ok",
     "rollups (1 min / 1 h) vs raw",
-    "inserts completed at restart",
+    "inserts sent again",
   ];
   const rows = results.map((r) => [
     r.scenario,

@@ -22,24 +22,38 @@ const SUFFIX = ".tsv";
  * The block cannot be rebuilt from the stream after a restart — which envelopes it held depended on
  * what was stored then — so its bytes are kept here until the insert returned.
  *
+ * The same holds for an insert that failed without a crash (a timeout, ClickHouse gone mid-insert):
+ * how much of it was committed is unknown, and its messages come back later in batches of another
+ * make-up, under other tokens. So whatever is written down is sent again, under its own token,
+ * before the next batch is looked at — at start and after a failure alike (`waiting`).
+ *
  * A file is written (to a temporary name, then renamed) before the insert starts, so a crash leaves
  * either no file and no insert, or the whole file. No fsync: a process that dies keeps what it wrote
  * in the page cache; the ClickHouse parts it protects are not synced either.
  */
 export class PendingInserts {
   readonly #dir: string;
+  /** Inserts of this run written down and not yet seen committed, by token. */
   readonly #files = new Map<string, string>();
+  /** Files a previous run left. */
+  #left: boolean;
 
   constructor(dir: string) {
     this.#dir = dir;
     mkdirSync(dir, { recursive: true });
+    this.#left = this.left().length > 0;
+  }
+
+  /** Whether an insert is written down that was not seen committed: send them again before anything else. */
+  get waiting(): boolean {
+    return this.#left || this.#files.size > 0;
   }
 
   /** Writes an insert down; call before sending it. */
   write(token: string, tsv: Buffer): void {
     // The time in the name orders what a restart sends again; the token may hold any character.
     const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${SUFFIX}`;
-    const file = join(this.#dir, name);
+    const file = this.#files.get(token) ?? join(this.#dir, name);
     this.#files.set(token, file);
     writeFileSync(`${file}.tmp`, tsv);
     renameSync(`${file}.tmp`, file);
@@ -65,13 +79,18 @@ export class PendingInserts {
       }));
   }
 
-  /** Sends every insert left by a previous run again, under its own token, and forgets it. */
+  /**
+   * Sends every insert written down and not seen committed (left by a previous run, or failed in
+   * this one) again, under its own token, oldest first, and forgets each once it went through.
+   */
   async replay(insert: (p: PendingInsert) => Promise<void>): Promise<number> {
     const left = this.left();
     for (const p of left) {
       await insert(p);
       rmSync(p.file, { force: true });
+      this.#files.delete(p.token);
     }
+    this.#left = false;
     return left.length;
   }
 }

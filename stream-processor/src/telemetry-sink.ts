@@ -37,7 +37,7 @@ export interface TelemetrySinkStats {
   replayedRows: number;
   /** Messages delivered twice within one batch (redelivered while the first copy waited). */
   redeliveredTwice: number;
-  /** Inserts a previous run had started and not seen committed, sent again at start (see PendingInserts). */
+  /** Inserts not seen committed (left by a previous run, or failed in this one), sent again (see PendingInserts). */
   resentInserts: number;
 }
 
@@ -103,11 +103,13 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   const stored = new SeenEnvelopes({ forgetAfterMs: options.replayCheckAfterMs, now: startedAt });
   let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
   return async (batch: StreamMessage[]): Promise<void> => {
-    if (lookUpUpTo === undefined) {
-      // Before anything of this run is written or looked up: complete what the last run may have cut off.
-      const resent = (await options.pending?.replay((p) => store.insertTelemetryText(p.tsv, p.token))) ?? 0;
-      if (resent > 0) options.log?.info("inserts of the previous run sent again", { inserts: resent });
+    if (options.pending?.waiting) {
+      // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
+      const resent = await options.pending.replay((p) => store.insertTelemetryText(p.tsv, p.token));
+      if (resent > 0) options.log?.info("inserts not seen committed sent again", { inserts: resent });
       stats.resentInserts += resent;
+    }
+    if (lookUpUpTo === undefined) {
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }

@@ -116,4 +116,49 @@ describe("an insert cut off between the raw table and the rollups", () => {
     expect(readdirSync(pendingDir)).toEqual([]);
     expect(new PendingInserts(pendingDir).left()).toEqual([]);
   });
+
+  it("after an insert that failed part-way, is completed before the next batch, whatever its make-up", async () => {
+    const site = "heat-4";
+    const envelopes = Array.from({ length: 10 }, (_, i) => ({ ...envelope(i + 200), site }));
+    // The store as the sink sees it; its first telemetry insert commits raw only and then fails,
+    // as one cut off by a timeout after the server wrote the raw part.
+    let failNext = true;
+    const flaky = await TelemetryStore.open(store.driver);
+    flaky.insertTelemetryText = async (text: Buffer, token: string) => {
+      if (!failNext) return store.insertTelemetryText(text, token);
+      failNext = false;
+      await store.driver.query("DETACH TABLE telemetry_1m_mv");
+      try {
+        await store.insertTelemetryText(text, token);
+      } finally {
+        await store.driver.query("ATTACH TABLE telemetry_1m_mv");
+      }
+      throw new Error("timed out");
+    };
+    const pendingDir = join(dir, "pending-3");
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(flaky, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(pendingDir),
+    });
+    await expect(sink(messages(envelopes, false))).rejects.toThrow("timed out");
+    expect(readdirSync(pendingDir)).toHaveLength(1);
+    const count = async (table: string, what: string) =>
+      Number(
+        (await store.driver.query<{ n: string }>(`SELECT ${what} AS n FROM ${table} WHERE site = '${site}'`))[0]?.n ??
+          0,
+      );
+    expect(await count("telemetry", "count()")).toBe(30);
+    expect(await count("telemetry_1m", "sum(samples)")).toBe(0);
+
+    // The messages come back in two batches of another make-up (other tokens).
+    await sink(messages(envelopes.slice(0, 4), true));
+    await sink(messages(envelopes.slice(4), true));
+    expect(stats).toMatchObject({ resentInserts: 1, replayedRows: 30, rows: 0 });
+    expect(readdirSync(pendingDir)).toEqual([]);
+    expect(await count("telemetry", "count()")).toBe(30);
+    expect(await count("telemetry", "uniqExact(gateway, boot_id, seq, idx)")).toBe(30);
+    expect(await count("telemetry_1m", "sum(samples)")).toBe(30);
+    expect(await count("telemetry_1h", "sum(samples)")).toBe(30);
+  });
 });
