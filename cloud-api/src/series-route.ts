@@ -1,5 +1,5 @@
 import { idSchema, metricSchema } from "@lifeline/contracts";
-import { AGGREGATES, bucketCount, FILL_MODES, type Series, type TelemetryStore } from "@lifeline/store";
+import { AGGREGATES, bucketCount, FILL_MODES, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
@@ -76,13 +76,9 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
         }
       }
       const aggs = p.step === undefined ? [] : ((p.agg ?? ["avg"]) as (typeof AGGREGATES)[number][]);
-      const result = await store.series({
-        ...selectorOf(p, from, to),
-        stepMs: p.step,
-        aggs,
-        fill: p.fill,
-        limit,
-      });
+      const q = { ...selectorOf(p, from, to), stepMs: p.step, aggs, fill: p.fill, limit };
+      // Columns are made straight from ClickHouse's columns, with no object per point.
+      const result = p.layout === "columns" ? await store.seriesColumns(q) : await store.series(q);
       return {
         from,
         to,
@@ -92,17 +88,8 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
         layout: p.layout ?? "rows",
         source: result.source,
         truncated: result.truncated,
-        series: p.layout === "columns" ? result.series.map(toColumns) : result.series,
+        series: result.series,
       };
     });
   };
-}
-
-/** A series with `points: [{ts, avg}, …]` as `columns: { ts: […], avg: […] }`. */
-function toColumns(s: Series): Omit<Series, "points"> & { columns: Record<string, unknown[]> } {
-  const { points, ...rest } = s;
-  const columns: Record<string, unknown[]> = {};
-  const keys = points[0] === undefined ? [] : Object.keys(points[0]);
-  for (const key of keys) columns[key] = (points as unknown as Record<string, unknown>[]).map((p) => p[key] ?? null);
-  return { ...rest, columns };
 }

@@ -26,11 +26,15 @@ export { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequ
 export {
   type BucketPoint,
   querySeries,
+  querySeriesColumns,
   type RawPoint,
   type Series,
+  type SeriesColumns,
+  type SeriesColumnsResult,
   type SeriesQuery,
   type SeriesResult,
   seriesSql,
+  seriesToColumns,
 } from "./series-query.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 export { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";

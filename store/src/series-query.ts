@@ -41,31 +41,30 @@ export interface SeriesResult {
   truncated: boolean;
 }
 
+/** A series with one array per field instead of a list of points (`ts`, `count`, the aggregates; or `ts`, `value`, `quality`). */
+export type SeriesColumns = Omit<Series, "points"> & { columns: Record<string, unknown[]> };
+
+export interface SeriesColumnsResult {
+  series: SeriesColumns[];
+  source: string;
+  truncated: boolean;
+}
+
 /**
  * Reads one or many series, raw or in buckets, each bucket from the cheapest exact source.
  *
- * Measured on 100 million readings (a site's 50 series, a day of minutes: 72,000 buckets), where
- * the time goes: ClickHouse reads and groups the rollup in about 40 ms; ordering the result costs
- * 20 ms more, `anyLast(unit)` per bucket 20 ms, a chdb session per stream 28 ms, and handing the
- * 72,000 rows over about 65 ms in any format; parsing JSONEachRow lines took 150 ms more. So the
- * buckets come unordered (ordered here, per series), without the unit (read once per series from
- * the series index), as one JSON array per column. Only an answer cut at the limit is read again
- * in order, so that it is the first points.
+ * Measured on a site's 50 series over a day of minutes (72,000 buckets): ClickHouse reads and
+ * groups the rollup in about 26 ms; handed over as JSONCompactColumns text and parsed it took
+ * ~100 ms more, as `Native` columns and decoded 15–20 ms (`decodeNative`), so that is the format.
+ * Buckets come unordered (ordering them in ClickHouse cost 20 ms) and are put in order here per
+ * series by their slot on the step's grid; the unit is read once per series from the series index
+ * (`anyLast(unit)` per bucket cost 20 ms). Only an answer cut at the limit is read again in order,
+ * so that it is the first points.
  */
 export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Promise<SeriesResult> {
-  const unordered = seriesSql(q, { ordered: false, unit: q.stepMs === undefined });
-  const [first, units] = await Promise.all([
-    readSeries(driver, unordered, q),
-    q.stepMs === undefined ? undefined : seriesUnits(driver, q),
-  ]);
-  let { series, points } = first;
-  let truncated = q.limit !== undefined && points > q.limit;
-  if (q.limit !== undefined && truncated) {
-    const ordered = seriesSql(q, { ordered: true, unit: q.stepMs === undefined });
-    ({ series, points } = await readSeries(driver, ordered, q, q.limit));
-  }
-  const out = [...series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
-  if (units !== undefined) for (const s of out) s.unit = units.get(seriesKey(s.site, s.device, s.metric)) ?? "";
+  const answer = await readAnswer(driver, q);
+  const out = answer.groups.map((g) => ({ ...g.meta, points: g.points() }));
+  let truncated = answer.truncated;
   if (q.stepMs !== undefined && (q.fill ?? "none") !== "none" && !truncated) {
     // Filled buckets count against the limit too: the grid is cut where the limit falls.
     let room = q.limit ?? Number.POSITIVE_INFINITY;
@@ -76,19 +75,75 @@ export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Pro
       room -= s.points.length;
     }
   }
-  return { series: out, source: unordered.source, truncated };
+  return { series: out, source: answer.source, truncated };
 }
 
 /**
- * The answer of a {@link seriesSql} query parsed into series and their points, at most `max`
- * points; each column is found by its name in the SQL's column list.
+ * The same answer with one array per field: what charts take, made straight from ClickHouse's
+ * columns with no object per point (72,000 of them were a third of the time). Gap filling works on
+ * points, so a filled answer is made as points and turned.
+ */
+export async function querySeriesColumns(driver: ClickHouseDriver, q: SeriesQuery): Promise<SeriesColumnsResult> {
+  if (q.stepMs !== undefined && (q.fill ?? "none") !== "none") {
+    const r = await querySeries(driver, q);
+    return { ...r, series: r.series.map(seriesToColumns) };
+  }
+  const answer = await readAnswer(driver, q);
+  return {
+    series: answer.groups.map((g) => ({ ...g.meta, columns: g.columns() })),
+    source: answer.source,
+    truncated: answer.truncated,
+  };
+}
+
+/** A series with `points: [{ts, avg}, …]` as `columns: { ts: […], avg: […] }`. */
+export function seriesToColumns(s: Series): SeriesColumns {
+  const { points, ...rest } = s;
+  const columns: Record<string, unknown[]> = {};
+  const keys = points[0] === undefined ? [] : Object.keys(points[0]);
+  for (const key of keys) columns[key] = (points as unknown as Record<string, unknown>[]).map((p) => p[key] ?? null);
+  return { ...rest, columns };
+}
+
+interface SeriesGroup {
+  meta: Omit<Series, "points">;
+  points(): RawPoint[] | BucketPoint[];
+  columns(): Record<string, unknown[]>;
+}
+
+/** The answer read, series in key order, each able to give its points or its columns in time order. */
+async function readAnswer(
+  driver: ClickHouseDriver,
+  q: SeriesQuery,
+): Promise<{ groups: SeriesGroup[]; source: string; truncated: boolean }> {
+  const unordered = seriesSql(q, { ordered: false, unit: q.stepMs === undefined });
+  const [first, units] = await Promise.all([
+    readSeries(driver, unordered, q),
+    q.stepMs === undefined ? undefined : seriesUnits(driver, q),
+  ]);
+  let { groups, points } = first;
+  const truncated = q.limit !== undefined && points > q.limit;
+  if (q.limit !== undefined && truncated) {
+    const ordered = seriesSql(q, { ordered: true, unit: q.stepMs === undefined });
+    ({ groups, points } = await readSeries(driver, ordered, q, q.limit));
+  }
+  const out = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  if (units !== undefined) {
+    for (const g of out) g.meta.unit = units.get(seriesKey(g.meta.site, g.meta.device, g.meta.metric)) ?? "";
+  }
+  return { groups: out, source: unordered.source, truncated };
+}
+
+/**
+ * The answer of a {@link seriesSql} query, at most `max` rows, grouped into series; each column is
+ * found by its name.
  */
 async function readSeries(
   driver: ClickHouseDriver,
   built: { sql: string; params: Record<string, unknown>; columns: string[] },
   q: SeriesQuery,
   max = Number.POSITIVE_INFINITY,
-): Promise<{ series: Map<string, Series>; points: number }> {
+): Promise<{ groups: Map<string, SeriesGroup>; points: number }> {
   // Native: the columns as ClickHouse holds them, no number printed and parsed (see decodeNative).
   const columns = decodeNative(await driver.queryBytes(built.sql, built.params, "Native"));
   const column = (name: string): ArrayLike<unknown> => columns.get(name) ?? [];
@@ -100,16 +155,14 @@ async function readSeries(
   ];
   const rows = Math.min(ts.length, max);
   const measured = measuredAggregates(q.aggs).map((agg) => [agg, column(agg)] as const);
-  const [values, qualities, units, counts] = ["value", "quality", "unit", "n"].map((name) => columns.get(name)) as (
-    | ArrayLike<unknown>
-    | undefined
-  )[];
-  // Rows are grouped by series first, then each series' points are made in time order.
-  const series = new Map<string, Series>();
-  const rowsOf = new Map<Series, number[]>();
+  const values = column("value");
+  const qualities = column("quality");
+  const units = column("unit");
+  const counts = column("n");
+  const rowsOf = new Map<string, { meta: Omit<Series, "points">; rows: number[] }>();
   // Unordered answers change series at almost every row: look them up by (device, metric, site)
   // without building a key string per row.
-  const byDevice = new Map<string, Map<string, Map<string, Series>>>();
+  const byDevice = new Map<string, Map<string, Map<string, number[]>>>();
   for (let i = 0; i < rows; i++) {
     const site = sites[i] as string;
     const device = devices[i] as string;
@@ -124,39 +177,69 @@ async function readSeries(
       bySite = new Map();
       byMetric.set(metric, bySite);
     }
-    let s = bySite.get(site);
-    if (s === undefined) {
-      s = { site, device, metric, unit: String(units?.[i] ?? ""), points: [] };
-      bySite.set(site, s);
-      series.set(seriesKey(site, device, metric), s);
-      rowsOf.set(s, []);
+    let list = bySite.get(site);
+    if (list === undefined) {
+      list = [];
+      bySite.set(site, list);
+      const meta = { site, device, metric, unit: String(units[i] ?? "") };
+      rowsOf.set(seriesKey(site, device, metric), { meta, rows: list });
     }
-    (rowsOf.get(s) as number[]).push(i);
+    list.push(i);
   }
-  for (const [s, indices] of rowsOf) {
-    const ordered = inTimeOrder(indices, ts, q.stepMs);
-    if (q.stepMs === undefined) {
-      s.points = ordered.map((i) => ({
-        ts: Number(ts[i]),
-        value: Number(values?.[i]),
-        quality: String(qualities?.[i]),
-      }));
-      continue;
-    }
-    const points: BucketPoint[] = new Array(ordered.length);
-    for (let k = 0; k < ordered.length; k++) {
-      const i = ordered[k] as number;
-      const p: BucketPoint = { ts: ts[i] as number, count: Number(counts?.[i]) };
-      for (let a = 0; a < measured.length; a++) {
-        const [agg, aggValues] = measured[a] as (typeof measured)[number];
-        p[agg] = finite(aggValues[i]);
-      }
-      points[k] = p;
-    }
-    s.points = points;
+  const groups = new Map<string, SeriesGroup>();
+  for (const [key, { meta, rows: indices }] of rowsOf) {
+    const order = () => inTimeOrder(indices, ts, q.stepMs);
+    groups.set(
+      key,
+      q.stepMs === undefined
+        ? {
+            meta,
+            points: () =>
+              order().map((i) => ({ ts: ts[i] as number, value: Number(values[i]), quality: String(qualities[i]) })),
+            columns: () => {
+              const o = order();
+              return {
+                ts: o.map((i) => ts[i]),
+                value: o.map((i) => Number(values[i])),
+                quality: o.map((i) => String(qualities[i])),
+              };
+            },
+          }
+        : {
+            meta,
+            points: () => bucketPoints(order(), ts, counts, measured),
+            columns: () => {
+              const o = order();
+              const out: Record<string, unknown[]> = {
+                ts: o.map((i) => ts[i]),
+                count: o.map((i) => Number(counts[i])),
+              };
+              for (const [agg, aggValues] of measured) out[agg] = o.map((i) => finite(aggValues[i]));
+              return out;
+            },
+          },
+    );
   }
-  const points = ts.length;
-  return { series, points };
+  return { groups, points: ts.length };
+}
+
+function bucketPoints(
+  order: number[],
+  ts: ArrayLike<number>,
+  counts: ArrayLike<unknown>,
+  measured: readonly (readonly [Exclude<Aggregate, "count">, ArrayLike<unknown>])[],
+): BucketPoint[] {
+  const points: BucketPoint[] = new Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] as number;
+    const p: BucketPoint = { ts: ts[i] as number, count: Number(counts[i]) };
+    for (let a = 0; a < measured.length; a++) {
+      const [agg, aggValues] = measured[a] as (typeof measured)[number];
+      p[agg] = finite(aggValues[i]);
+    }
+    points[k] = p;
+  }
+  return points;
 }
 
 /**

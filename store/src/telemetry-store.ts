@@ -5,7 +5,13 @@ import type { DdlContext } from "./ddl-context.ts";
 import { migrate } from "./migrations.ts";
 import { applyRetention, type Retention } from "./retention.ts";
 import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
-import { querySeries, type SeriesQuery, type SeriesResult } from "./series-query.ts";
+import {
+  querySeries,
+  querySeriesColumns,
+  type SeriesColumnsResult,
+  type SeriesQuery,
+  type SeriesResult,
+} from "./series-query.ts";
 import { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
 import {
   type QuarantineRow,
@@ -151,6 +157,11 @@ export class TelemetryStore {
   /** One or many series, raw or in buckets (the rollup is chosen from the step); see {@link querySeries}. */
   series(q: SeriesQuery): Promise<SeriesResult> {
     return querySeries(this.driver, q);
+  }
+
+  /** The same answer with one array per field (see {@link querySeriesColumns}). */
+  seriesColumns(q: SeriesQuery): Promise<SeriesColumnsResult> {
+    return querySeriesColumns(this.driver, q);
   }
 
   /** The N highest or lowest aggregates across series. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChdbDriver } from "../src/chdb-driver.ts";
 import { MIGRATIONS, migrate } from "../src/migrations.ts";
-import type { BucketPoint } from "../src/series-query.ts";
+import { type BucketPoint, seriesToColumns } from "../src/series-query.ts";
 import { TELEMETRY_COLUMNS, type TelemetryRow, TelemetryTsv } from "../src/telemetry-rows.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
 
@@ -190,6 +190,22 @@ describe("rollups", () => {
     // Filled buckets count against the limit: the grid is cut there, and the answer says so.
     const cut = await store.series({ ...q, aggs: ["max"], fill: "null", limit: 3 });
     expect([cut.truncated, cut.series[0]?.points.map((p) => p.ts - T0)]).toEqual([true, [-H, 0, H]]);
+  });
+
+  it("gives in columns exactly the points it gives, for raw, buckets, filled and cut answers", async () => {
+    const queries = [
+      { from: T0, to: T0 + 3 * H, aggs: [], limit: 100_000 },
+      { from: T0, to: T0 + 3 * H, aggs: [], limit: 500 },
+      { from: T0 + 7_000, to: T0 + 2 * H + 5_000, stepMs: 60_000, aggs: ["avg", "min", "first", "count"] as const },
+      { from: T0, to: T0 + 3 * H, stepMs: H, aggs: ["max", "p95", "last"] as const, limit: 5 },
+      { devices: ["d1"], from: T0 - H, to: T0 + 4 * H, stepMs: H, aggs: ["max"] as const, fill: "linear" as const },
+    ];
+    for (const q of queries) {
+      const points = await store.series({ ...q, aggs: [...q.aggs] });
+      const columns = await store.seriesColumns({ ...q, aggs: [...q.aggs] });
+      expect(columns).toEqual({ ...points, series: points.series.map(seriesToColumns) });
+      expect(columns.series.length).toBeGreaterThan(0);
+    }
   });
 
   it("ranks buckets and whole series for top-N", async () => {
