@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type Frame, frameBytes } from "../frame.ts";
 import { type BackoffOptions, backoffDelay } from "../reconnect-backoff.ts";
 import { VideoError } from "../video-error.ts";
-import { type DecodeMode, ffmpegDecodeArgs } from "./ffmpeg-decode-args.ts";
+import { type FfmpegDecodeArgsOptions, ffmpegDecodeArgs } from "./ffmpeg-decode-args.ts";
 import { RawFrameSplitter } from "./raw-frame-splitter.ts";
 
 export type FrameSourceState =
@@ -16,14 +16,8 @@ export type FrameSourceState =
   | { state: "backoff"; reason: string; error: VideoError; delayMs: number; attempt: number }
   | { state: "closed" };
 
-export interface FrameSourceOptions {
-  url: string;
-  fps: number;
-  width: number;
-  height: number;
-  transport?: "tcp" | "udp";
-  /** Default "all". See `ffmpegDecodeArgs` for when "keyframes" is the better choice. */
-  decode?: DecodeMode;
+/** The stream and frame size as ffmpeg is asked for them (`decode` default "all"), and what to do with frames. */
+export interface FrameSourceOptions extends FfmpegDecodeArgsOptions {
   onFrame(frame: Frame): void;
   onState?(state: FrameSourceState): void;
   /** No frame for this long while streaming: ffmpeg is killed and restarted. Default 5 s. */
