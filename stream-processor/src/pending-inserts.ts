@@ -41,7 +41,7 @@ export class PendingInserts {
   constructor(dir: string) {
     this.#dir = dir;
     mkdirSync(dir, { recursive: true });
-    this.#left = this.left().length > 0;
+    this.#left = this.#names().length > 0;
   }
 
   /** Whether an insert is written down that was not seen committed: send them again before anything else. */
@@ -66,31 +66,41 @@ export class PendingInserts {
     if (file !== undefined) rmSync(file, { force: true });
   }
 
-  /** The inserts of a previous run that may not have completed, oldest first. */
+  /** The inserts written down and not seen committed (a previous run's, or failed ones), oldest first. */
   left(): PendingInsert[] {
-    return readdirSync(this.#dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && e.name.endsWith(SUFFIX))
-      .map((e) => e.name)
-      .sort()
-      .map((name) => ({
-        token: decodeURIComponent(name.slice(name.indexOf("-") + 1, -SUFFIX.length)),
-        tsv: readFileSync(join(this.#dir, name)),
-        file: join(this.#dir, name),
-      }));
+    return this.#names().map((name) => this.#read(name));
   }
 
   /**
    * Sends every insert written down and not seen committed (left by a previous run, or failed in
    * this one) again, under its own token, oldest first, and forgets each once it went through.
+   * Each file is read just before it is sent: only one insert's rows are held at a time.
    */
   async replay(insert: (p: PendingInsert) => Promise<void>): Promise<number> {
-    const left = this.left();
-    for (const p of left) {
+    const names = this.#names();
+    for (const name of names) {
+      const p = this.#read(name);
       await insert(p);
       rmSync(p.file, { force: true });
       this.#files.delete(p.token);
     }
     this.#left = false;
-    return left.length;
+    return names.length;
+  }
+
+  #names(): string[] {
+    return readdirSync(this.#dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(SUFFIX))
+      .map((e) => e.name)
+      .sort();
+  }
+
+  #read(name: string): PendingInsert {
+    const file = join(this.#dir, name);
+    return {
+      token: decodeURIComponent(name.slice(name.indexOf("-") + 1, -SUFFIX.length)),
+      tsv: readFileSync(file),
+      file,
+    };
   }
 }

@@ -192,7 +192,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     }
     const token = dedupToken("tlm", batch);
     const text = tsv.toBuffer();
-    options.pending?.write(token, text);
+    // Nothing to write down when every row was a replay: no insert is sent.
+    if (text.length > 0) options.pending?.write(token, text);
     await store.insertTelemetryText(text, token);
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);

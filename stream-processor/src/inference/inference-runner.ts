@@ -103,8 +103,7 @@ export class InferenceRunner {
     for (const [name, rows] of Object.entries(snapshot ?? {})) {
       const s = this.#served.get(name);
       if (s === undefined) this.#saved.set(name, rows);
-      else if (!s.rows.restore(rows))
-        this.#log.info("saved windows not taken over: the model's inputs changed", { model: name });
+      else this.#takeOver(name, s.rows, rows);
     }
   }
 
@@ -174,10 +173,13 @@ export class InferenceRunner {
     const rows = new WindowRows(spec.inputs, spec.window, spec.maxRowGapMs, spec.stepMs);
     const saved = this.#saved.get(name);
     this.#saved.delete(name);
-    if (saved !== undefined && !rows.restore(saved)) {
-      this.#log.info("saved windows not taken over: the model's inputs changed", { model: name });
-    }
+    if (saved !== undefined) this.#takeOver(name, rows, saved);
     return rows;
+  }
+
+  #takeOver(name: string, rows: WindowRows, saved: WindowRowsSnapshot): void {
+    if (!rows.restore(saved))
+      this.#log.info("saved windows not taken over: the model's inputs changed", { model: name });
   }
 
   async #load(active: ActiveModel): Promise<void> {
