@@ -192,11 +192,21 @@ export interface ApiOptions {
   alerting?: (Pick<Alerting, "store" | "service"> & Partial<Alerting>) | undefined;
 }
 
+/**
+ * A large answer as bytes: Node writes a long string to the socket several times slower than the
+ * same text encoded once (2.4 MB of a site's minute buckets: ~25 ms as a string, ~5 ms as bytes
+ * including the encoding, measured over loopback).
+ */
+export function sendableBytes(payload: unknown): unknown {
+  return typeof payload === "string" && payload.length > 64 * 1024 ? Buffer.from(payload) : payload;
+}
+
 /** Builds the HTTP API without listening, so that tests can use `app.inject()`. */
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const log = options.log ?? silentLogger;
   const app = Fastify({ logger: false });
   answerErrors(app, log);
+  app.addHook("onSend", async (_request, _reply, payload) => sendableBytes(payload));
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/v1/status", async () => ({ ok: true, ...(options.status?.() ?? {}) }));
   await app.register(seriesRoute(options.store, options.now ?? Date.now));

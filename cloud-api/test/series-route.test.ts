@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApi } from "../src/api-server.ts";
+import { buildApi, sendableBytes } from "../src/api-server.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const NOW = T0 + 30 * 60_000;
@@ -104,6 +104,33 @@ describe("GET /v1/series", () => {
         columns: { ts: [T0, T0 + 60_000], count: [3, 3], avg: [1.5, 4.5], max: [2.5, 5.5] },
       },
     ]);
+  });
+
+  it("sends a large answer as bytes, whole, with its length and JSON type", async () => {
+    const from = T0 - 7 * 86_400_000;
+    const res = await app.inject({
+      method: "GET",
+      url: `/v1/series?device=dust-01&metric=pm10&from=${from}&to=${T0 + 60_000}&step=1m&fill=null`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(res.rawPayload.length).toBeGreaterThan(64 * 1024);
+    expect(Number(res.headers["content-length"])).toBe(res.rawPayload.length);
+    const points = res.json().series[0].points;
+    expect(points).toHaveLength(7 * 1440 + 1);
+    expect(points[0]).toEqual({ ts: from, avg: null, count: 0 });
+    expect(points.at(-1)).toEqual({ ts: T0, avg: 1.5, count: 3 });
+  });
+
+  it("encodes large text once as UTF-8 and leaves small answers and bytes alone", () => {
+    const big = `"${"µg/m³".repeat(20_000)}"`;
+    const bytes = sendableBytes(big) as Buffer;
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect(bytes.toString("utf8")).toBe(big);
+    expect(bytes.length).toBe(Buffer.byteLength(big));
+    expect(sendableBytes('{"ok":true}')).toBe('{"ok":true}');
+    const buffer = Buffer.from("x");
+    expect(sendableBytes(buffer)).toBe(buffer);
   });
 
   it("defaults to the last hour before now", async () => {

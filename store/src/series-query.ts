@@ -1,7 +1,8 @@
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { type FillMode, fillGaps } from "./gap-fill.ts";
-import { decodeNative } from "./native-format.ts";
+import { type DictionaryColumn, decodeNative, isDictionaryColumn, type NativeColumn } from "./native-format.ts";
 import { type Aggregate, aggregateSource, planRollup, type SeriesSelector, selectorWhere } from "./rollup-plan.ts";
+import { StoreError } from "./store-error.ts";
 
 export interface SeriesQuery extends SeriesSelector {
   /** Bucket width in ms; undefined returns the raw readings. */
@@ -146,62 +147,39 @@ async function readSeries(
 ): Promise<{ groups: Map<string, SeriesGroup>; points: number }> {
   // Native: the columns as ClickHouse holds them, no number printed and parsed (see decodeNative).
   const columns = decodeNative(await driver.queryBytes(built.sql, built.params, "Native"));
-  const column = (name: string): ArrayLike<unknown> => columns.get(name) ?? [];
-  const [sites, devices, metrics, ts] = ["site", "device", "metric", "t"].map(column) as [
-    ArrayLike<string>,
-    ArrayLike<string>,
-    ArrayLike<string>,
-    ArrayLike<number>,
-  ];
+  const ts = numbers(columns.get("t"));
   const rows = Math.min(ts.length, max);
-  const measured = measuredAggregates(q.aggs).map((agg) => [agg, column(agg)] as const);
-  const values = column("value");
-  const qualities = column("quality");
-  const units = column("unit");
-  const counts = column("n");
-  const rowsOf = new Map<string, { meta: Omit<Series, "points">; rows: number[] }>();
-  // Unordered answers change series at almost every row: look them up by (device, metric, site)
-  // without building a key string per row.
-  const byDevice = new Map<string, Map<string, Map<string, number[]>>>();
-  for (let i = 0; i < rows; i++) {
-    const site = sites[i] as string;
-    const device = devices[i] as string;
-    const metric = metrics[i] as string;
-    let byMetric = byDevice.get(device);
-    if (byMetric === undefined) {
-      byMetric = new Map();
-      byDevice.set(device, byMetric);
-    }
-    let bySite = byMetric.get(metric);
-    if (bySite === undefined) {
-      bySite = new Map();
-      byMetric.set(metric, bySite);
-    }
-    let list = bySite.get(site);
-    if (list === undefined) {
-      list = [];
-      bySite.set(site, list);
-      const meta = { site, device, metric, unit: String(units[i] ?? "") };
-      rowsOf.set(seriesKey(site, device, metric), { meta, rows: list });
-    }
-    list.push(i);
-  }
+  const measured = measuredAggregates(q.aggs).map((agg) => [agg, columns.get(agg) ?? []] as const);
+  const values = columns.get("value") ?? [];
+  const qualities = columns.get("quality") ?? [];
+  const units = columns.get("unit");
+  const counts = numbers(columns.get("n"));
+  const seriesOf = groupRows(
+    ["site", "device", "metric"].map((name) => keysOf(columns.get(name), ts.length)) as [Keys, Keys, Keys],
+    rows,
+  );
   const groups = new Map<string, SeriesGroup>();
-  for (const [key, { meta, rows: indices }] of rowsOf) {
-    const order = () => inTimeOrder(indices, ts, q.stepMs);
+  for (const { site, device, metric, first, rows: seriesRows } of seriesOf) {
+    const unit = units === undefined ? "" : String(valueAt(units, first) ?? "");
+    const meta = { site, device, metric, unit };
+    const order = () => inTimeOrder(seriesRows, ts, q.stepMs);
     groups.set(
-      key,
+      seriesKey(site, device, metric),
       q.stepMs === undefined
         ? {
             meta,
             points: () =>
-              order().map((i) => ({ ts: ts[i] as number, value: Number(values[i]), quality: String(qualities[i]) })),
+              Array.from(order(), (i) => ({
+                ts: ts[i] as number,
+                value: Number(valueAt(values, i)),
+                quality: String(valueAt(qualities, i)),
+              })),
             columns: () => {
               const o = order();
               return {
-                ts: o.map((i) => ts[i]),
-                value: o.map((i) => Number(values[i])),
-                quality: o.map((i) => String(qualities[i])),
+                ts: pick(o, ts),
+                value: Array.from(o, (i) => Number(valueAt(values, i))),
+                quality: Array.from(o, (i) => String(valueAt(qualities, i))),
               };
             },
           }
@@ -210,11 +188,8 @@ async function readSeries(
             points: () => bucketPoints(order(), ts, counts, measured),
             columns: () => {
               const o = order();
-              const out: Record<string, unknown[]> = {
-                ts: o.map((i) => ts[i]),
-                count: o.map((i) => Number(counts[i])),
-              };
-              for (const [agg, aggValues] of measured) out[agg] = o.map((i) => finite(aggValues[i]));
+              const out: Record<string, unknown[]> = { ts: pick(o, ts), count: pick(o, counts) };
+              for (const [agg, aggValues] of measured) out[agg] = pickFinite(o, aggValues);
               return out;
             },
           },
@@ -223,19 +198,120 @@ async function readSeries(
   return { groups, points: ts.length };
 }
 
+type Keys = DictionaryColumn;
+
+/** A string column as a key per row: LowCardinality columns come that way, others are numbered here. */
+function keysOf(c: NativeColumn | undefined, rows: number): Keys {
+  if (c === undefined) return { dictionary: [""], keys: new Uint32Array(rows) };
+  if (isDictionaryColumn(c)) return c;
+  const dictionary: string[] = [];
+  const keyOf = new Map<string, number>();
+  const keys = new Uint32Array(c.length);
+  for (let i = 0; i < c.length; i++) {
+    const value = String(c[i]);
+    let key = keyOf.get(value);
+    if (key === undefined) {
+      key = dictionary.push(value) - 1;
+      keyOf.set(value, key);
+    }
+    keys[i] = key;
+  }
+  return { dictionary, keys };
+}
+
+/**
+ * The first `rows` rows grouped by (site, device, metric) keys, in one counting pass: unordered
+ * answers change series at almost every row, so no string key is built per row and no list grows.
+ * Each series comes with its first row and its row indices, ascending.
+ */
+function groupRows(
+  [sites, devices, metrics]: [Keys, Keys, Keys],
+  rows: number,
+): { site: string; device: string; metric: string; first: number; rows: Int32Array }[] {
+  const nd = devices.dictionary.length;
+  const nm = metrics.dictionary.length;
+  const combos = sites.dictionary.length * nd * nm;
+  // A dense table when the combinations are few (one site's devices), else a map.
+  const dense = combos <= 1 << 16 ? new Int32Array(combos).fill(-1) : undefined;
+  const sparse = dense === undefined ? new Map<number, number>() : undefined;
+  const groupOfRow = new Int32Array(rows);
+  const firsts: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const combo = ((sites.keys[i] as number) * nd + (devices.keys[i] as number)) * nm + (metrics.keys[i] as number);
+    let g = dense !== undefined ? (dense[combo] as number) : (sparse?.get(combo) ?? -1);
+    if (g < 0) {
+      g = firsts.push(i) - 1;
+      if (dense !== undefined) dense[combo] = g;
+      else sparse?.set(combo, g);
+    }
+    groupOfRow[i] = g;
+  }
+  const start = new Int32Array(firsts.length + 1);
+  for (let i = 0; i < rows; i++) (start[(groupOfRow[i] as number) + 1] as number)++;
+  for (let g = 0; g < firsts.length; g++) start[g + 1] = (start[g + 1] as number) + (start[g] as number);
+  const next = start.slice(0, firsts.length);
+  const indices = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const g = groupOfRow[i] as number;
+    indices[(next[g] as number)++] = i;
+  }
+  return firsts.map((first, g) => ({
+    site: sites.dictionary[sites.keys[first] as number] as string,
+    device: devices.dictionary[devices.keys[first] as number] as string,
+    metric: metrics.dictionary[metrics.keys[first] as number] as string,
+    first,
+    rows: indices.subarray(start[g], start[g + 1]),
+  }));
+}
+
+/** A numeric column (or none, for no rows). */
+function numbers(c: NativeColumn | undefined): ArrayLike<number> {
+  if (c === undefined) return [];
+  if (isDictionaryColumn(c)) throw new StoreError("STORE_QUERY_FAILED", "expected a numeric column, got strings");
+  return c as ArrayLike<number>;
+}
+
+function valueAt(c: NativeColumn, i: number): string | number | null | undefined {
+  return isDictionaryColumn(c) ? c.dictionary[c.keys[i] as number] : c[i];
+}
+
+/**
+ * `values` at the given rows, as a plain array (a typed array's own map would give a typed array).
+ * Grown by push: a preallocated `new Array(n)` has holes, and JSON.stringify took twice as long on it.
+ */
+function pick(order: ArrayLike<number>, values: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < order.length; k++) out.push(values[order[k] as number] as number);
+  return out;
+}
+
+/** An aggregate's values at the given rows, null where not finite (see {@link finite}). */
+function pickFinite(order: ArrayLike<number>, values: NativeColumn): (number | null)[] {
+  const out: (number | null)[] = [];
+  if (values instanceof Float64Array) {
+    for (let k = 0; k < order.length; k++) {
+      const v = values[order[k] as number] as number;
+      out.push(Number.isFinite(v) ? v : null);
+    }
+  } else {
+    for (let k = 0; k < order.length; k++) out.push(finite(valueAt(values, order[k] as number)));
+  }
+  return out;
+}
+
 function bucketPoints(
-  order: number[],
+  order: ArrayLike<number>,
   ts: ArrayLike<number>,
-  counts: ArrayLike<unknown>,
-  measured: readonly (readonly [Exclude<Aggregate, "count">, ArrayLike<unknown>])[],
+  counts: ArrayLike<number>,
+  measured: readonly (readonly [Exclude<Aggregate, "count">, NativeColumn])[],
 ): BucketPoint[] {
   const points: BucketPoint[] = new Array(order.length);
   for (let k = 0; k < order.length; k++) {
     const i = order[k] as number;
-    const p: BucketPoint = { ts: ts[i] as number, count: Number(counts[i]) };
+    const p: BucketPoint = { ts: ts[i] as number, count: counts[i] as number };
     for (let a = 0; a < measured.length; a++) {
       const [agg, aggValues] = measured[a] as (typeof measured)[number];
-      p[agg] = finite(aggValues[i]);
+      p[agg] = finite(valueAt(aggValues, i));
     }
     points[k] = p;
   }
@@ -247,7 +323,7 @@ function bucketPoints(
  * series, so they are placed by their slot (no comparisons: a comparator sort of 72,000 buckets
  * cost more than reading them); raw readings are sorted unless already in order.
  */
-function inTimeOrder(indices: number[], ts: ArrayLike<number>, stepMs: number | undefined): number[] {
+function inTimeOrder(indices: Int32Array, ts: ArrayLike<number>, stepMs: number | undefined): Int32Array {
   let sorted = true;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -258,21 +334,19 @@ function inTimeOrder(indices: number[], ts: ArrayLike<number>, stepMs: number | 
     if (t > max) max = t;
   }
   if (sorted) return indices;
+  const byComparison = () => indices.slice().sort((a, b) => (ts[a] as number) - (ts[b] as number));
   const slots = stepMs === undefined ? Number.POSITIVE_INFINITY : (max - min) / stepMs + 1;
-  if (!Number.isInteger(slots) || slots > 4 * indices.length + 1024) {
-    return indices.sort((a, b) => (ts[a] as number) - (ts[b] as number));
-  }
+  if (!Number.isInteger(slots) || slots > 4 * indices.length + 1024) return byComparison();
   const bySlot = new Int32Array(slots).fill(-1);
   for (const i of indices) {
     const slot = ((ts[i] as number) - min) / (stepMs as number);
     // Off the grid or taken twice (not a bucket answer after all): compare instead.
-    if (!Number.isInteger(slot) || (bySlot[slot] as number) >= 0) {
-      return indices.sort((a, b) => (ts[a] as number) - (ts[b] as number));
-    }
+    if (!Number.isInteger(slot) || (bySlot[slot] as number) >= 0) return byComparison();
     bySlot[slot] = i;
   }
-  const out: number[] = [];
-  for (const i of bySlot) if (i >= 0) out.push(i);
+  const out = new Int32Array(indices.length);
+  let n = 0;
+  for (const i of bySlot) if (i >= 0) out[n++] = i;
   return out;
 }
 

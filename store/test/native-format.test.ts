@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChdbDriver } from "../src/chdb-driver.ts";
-import { decodeNative } from "../src/native-format.ts";
+import {
+  columnValues,
+  type DictionaryColumn,
+  decodeNative,
+  isDictionaryColumn,
+  type NativeColumn,
+} from "../src/native-format.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-native-"));
 let driver: ChdbDriver;
@@ -42,12 +48,18 @@ describe("decodeNative", () => {
   it("reads LowCardinality strings through their dictionary, across blocks and wide indexes", async () => {
     const c = await native(`SELECT toLowCardinality('device-' || toString(number % 300)) AS d, number AS n
       FROM numbers(1000) SETTINGS max_block_size = 256`);
-    const d = c.get("d") as string[];
+    const column = c.get("d") as NativeColumn;
     const n = c.get("n") as Float64Array;
+    expect(isDictionaryColumn(column)).toBe(true);
+    const d = columnValues(column);
     expect(d).toHaveLength(1000);
     expect(n).toHaveLength(1000);
     for (let i = 0; i < 1000; i++) expect(d[i]).toBe(`device-${(n[i] as number) % 300}`);
-    expect(new Set(d).size).toBe(300);
+    expect(new Set(Array.from(d)).size).toBe(300);
+    // Four blocks, each with its own dictionary, joined into one with every value once.
+    const { dictionary } = column as DictionaryColumn;
+    expect(new Set(dictionary).size).toBe(dictionary.length);
+    expect(dictionary.filter((v) => v.startsWith("device-"))).toHaveLength(300);
   });
 
   it("answers nothing for no rows", async () => {
