@@ -342,11 +342,19 @@ export interface QueryTiming {
   checksum: QueryChecksum;
 }
 
-/** Runs each query once to warm the cache, then `runs` times; every run must give the same checksum. */
-export async function runTsKvQueries(client: pg.Client, ds: QueryDataset, { runs = 5 } = {}): Promise<QueryTiming[]> {
+/**
+ * Runs each query `warmups` times to warm the caches, then `runs` times; every run must give the
+ * same checksum.
+ */
+export async function runTsKvQueries(
+  client: pg.Client,
+  ds: QueryDataset,
+  { runs = 5, warmups = 1 } = {},
+): Promise<QueryTiming[]> {
   const timings: QueryTiming[] = [];
   for (const query of tsKvQueries(ds)) {
     const warm = await query.execute(client);
+    for (let w = 1; w < warmups; w++) await query.execute(client);
     const ms: number[] = [];
     for (let run = 0; run < runs; run++) {
       const t0 = performance.now();

@@ -15,6 +15,7 @@ import { answerErrors } from "./error-handler.ts";
 import { exportParamsSchema, exportRoute } from "./export-route.ts";
 import { gapsParamsSchema, gapsRoute } from "./gaps-route.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
+import { ARROW_STREAM } from "./series-arrow.ts";
 import { seriesParamsSchema, seriesRoute } from "./series-route.ts";
 import { type SqlLimits, sqlBodySchema, sqlRoute } from "./sql-route.ts";
 import { topParamsSchema, topRoute } from "./top-route.ts";
@@ -36,6 +37,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     description:
       "The 1-minute or 1-hour rollup answers when the step is a multiple of it (`source`), with raw readings for ends of the range that do not cover a whole bucket: the same answer as from raw readings.",
     query: seriesParamsSchema,
+    produces: ["application/json", ARROW_STREAM],
   },
   {
     method: "get",

@@ -17,6 +17,7 @@ export { ruleRoutes } from "./alerts/rule-routes.ts";
 export { ApiError, type ApiErrorCode } from "./api-error.ts";
 export { type ApiOptions, buildApi, ROUTE_DOCS } from "./api-server.ts";
 export { openApiDocument, type RouteDoc } from "./openapi.ts";
+export { ARROW_STREAM, seriesArrow } from "./series-arrow.ts";
 export { MAX_POINTS, seriesParamsSchema } from "./series-route.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";
 export { DEFAULT_SQL_LIMITS, type SqlLimits, sqlRoute } from "./sql-route.ts";

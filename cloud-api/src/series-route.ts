@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
 import { checkFromBeforeTo, limitParam, listParam, parseQuery, selectorOf } from "./parse-query.ts";
+import { ARROW_STREAM, seriesArrow } from "./series-arrow.ts";
 import { durationParam, instantParam } from "./time-params.ts";
 
 /** More points than this in one answer would be a download, not a chart: use the export. */
@@ -29,6 +30,12 @@ export const seriesParamsSchema = z
       .describe(
         "rows: a list of points (default); columns: one array per field, half the bytes, what chart libraries take",
       ),
+    format: z
+      .enum(["json", "arrow"])
+      .optional()
+      .describe(
+        "json (default), or arrow: an Apache Arrow IPC stream, one row per point, the envelope in the schema's metadata (pandas, polars, DuckDB read it as is)",
+      ),
     limit: limitParam(MAX_POINTS).optional().describe(`At most this many points in all (default ${MAX_POINTS})`),
   })
   .superRefine((p, ctx) => {
@@ -48,6 +55,13 @@ export const seriesParamsSchema = z
         message: `agg=${p.agg?.join(",")} needs a step, such as step=1m`,
       });
     }
+    if (p.format === "arrow" && p.layout !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["layout"],
+        message: "layout shapes JSON answers; an Arrow answer is always one column per field",
+      });
+    }
     if (p.fill !== undefined && p.fill !== "none" && p.step === undefined) {
       ctx.addIssue({ code: "custom", path: ["fill"], message: "fill needs a step, such as step=1m" });
     }
@@ -62,7 +76,7 @@ export const seriesParamsSchema = z
  */
 export function seriesRoute(store: TelemetryStore, now: () => number) {
   return async (app: FastifyInstance) => {
-    app.get("/v1/series", async (request) => {
+    app.get("/v1/series", async (request, reply) => {
       const p = parseQuery(seriesParamsSchema, request.query);
       const to = p.to ?? now();
       const from = p.from ?? to - DEFAULT_RANGE_MS;
@@ -77,14 +91,19 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       }
       const aggs = p.step === undefined ? [] : ((p.agg ?? ["avg"]) as (typeof AGGREGATES)[number][]);
       const q = { ...selectorOf(p, from, to), stepMs: p.step, aggs, fill: p.fill, limit };
+      const agg = p.step === undefined ? ["raw"] : aggs;
+      const envelope = { from, to, step: p.step ?? null, agg, fill: p.fill ?? "none" };
+      if (p.format === "arrow") {
+        const result = await store.seriesColumns(q);
+        const fields = p.step === undefined ? ["value", "quality"] : ["count", ...aggs.filter((a) => a !== "count")];
+        const meta = { ...envelope, source: result.source, truncated: result.truncated };
+        const bytes = seriesArrow(result.series, fields, meta);
+        return reply.type(ARROW_STREAM).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
       // Columns are made straight from ClickHouse's columns, with no object per point.
       const result = p.layout === "columns" ? await store.seriesColumns(q) : await store.series(q);
       return {
-        from,
-        to,
-        step: p.step ?? null,
-        agg: p.step === undefined ? ["raw"] : aggs,
-        fill: p.fill ?? "none",
+        ...envelope,
         layout: p.layout ?? "rows",
         source: result.source,
         truncated: result.truncated,

@@ -197,7 +197,12 @@ describe("query API", () => {
       "agg",
       "fill",
       "layout",
+      "format",
       "limit",
+    ]);
+    expect(Object.keys(body.paths["/v1/series"].get.responses["200"].content)).toEqual([
+      "application/json",
+      "application/vnd.apache.arrow.stream",
     ]);
     expect(series.find((p: { name: string }) => p.name === "fill").schema).toEqual({
       type: "string",
