@@ -1,6 +1,12 @@
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { type FillMode, fillGaps } from "./gap-fill.ts";
-import { type DictionaryColumn, decodeNative, isDictionaryColumn, type NativeColumn } from "./native-format.ts";
+import {
+  columnValues,
+  type DictionaryColumn,
+  decodeNative,
+  isDictionaryColumn,
+  type NativeColumn,
+} from "./native-format.ts";
 import { type Aggregate, aggregateSource, planRollup, type SeriesSelector, selectorWhere } from "./rollup-plan.ts";
 import { StoreError } from "./store-error.ts";
 
@@ -149,7 +155,7 @@ async function readSeries(
   const columns = decodeNative(await driver.queryBytes(built.sql, built.params, "Native"));
   const ts = numbers(columns.get("t"));
   const rows = Math.min(ts.length, max);
-  const measured = measuredAggregates(q.aggs).map((agg) => [agg, columns.get(agg) ?? []] as const);
+  const measured = measuredAggregates(q.aggs).map((agg) => [agg, columnValues(columns.get(agg) ?? [])] as const);
   const values = columns.get("value") ?? [];
   const qualities = columns.get("quality") ?? [];
   const units = columns.get("unit");
@@ -286,16 +292,9 @@ function pick(order: ArrayLike<number>, values: ArrayLike<number>): number[] {
 }
 
 /** An aggregate's values at the given rows, null where not finite (see {@link finite}). */
-function pickFinite(order: ArrayLike<number>, values: NativeColumn): (number | null)[] {
+function pickFinite(order: ArrayLike<number>, values: ArrayLike<unknown>): (number | null)[] {
   const out: (number | null)[] = [];
-  if (values instanceof Float64Array) {
-    for (let k = 0; k < order.length; k++) {
-      const v = values[order[k] as number] as number;
-      out.push(Number.isFinite(v) ? v : null);
-    }
-  } else {
-    for (let k = 0; k < order.length; k++) out.push(finite(valueAt(values, order[k] as number)));
-  }
+  for (let k = 0; k < order.length; k++) out.push(finite(values[order[k] as number]));
   return out;
 }
 
@@ -303,7 +302,7 @@ function bucketPoints(
   order: ArrayLike<number>,
   ts: ArrayLike<number>,
   counts: ArrayLike<number>,
-  measured: readonly (readonly [Exclude<Aggregate, "count">, NativeColumn])[],
+  measured: readonly (readonly [Exclude<Aggregate, "count">, ArrayLike<unknown>])[],
 ): BucketPoint[] {
   const points: BucketPoint[] = new Array(order.length);
   for (let k = 0; k < order.length; k++) {
@@ -311,7 +310,7 @@ function bucketPoints(
     const p: BucketPoint = { ts: ts[i] as number, count: counts[i] as number };
     for (let a = 0; a < measured.length; a++) {
       const [agg, aggValues] = measured[a] as (typeof measured)[number];
-      p[agg] = finite(valueAt(aggValues, i));
+      p[agg] = finite(aggValues[i]);
     }
     points[k] = p;
   }
