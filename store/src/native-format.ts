@@ -29,6 +29,23 @@ export function columnValues(c: NativeColumn): ArrayLike<string | number | null>
   return out;
 }
 
+/** Values as a dictionary column: each distinct value (as a string) once, a key per row. */
+export function toDictionaryColumn(values: ArrayLike<unknown>): DictionaryColumn {
+  const dictionary: string[] = [];
+  const keyOf = new Map<string, number>();
+  const keys = new Uint32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = String(values[i]);
+    let key = keyOf.get(value);
+    if (key === undefined) {
+      key = dictionary.push(value) - 1;
+      keyOf.set(value, key);
+    }
+    keys[i] = key;
+  }
+  return { dictionary, keys };
+}
+
 /** The number of rows of a column. */
 export function columnLength(c: NativeColumn): number {
   return isDictionaryColumn(c) ? c.keys.length : c.length;

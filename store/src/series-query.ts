@@ -6,6 +6,7 @@ import {
   decodeNative,
   isDictionaryColumn,
   type NativeColumn,
+  toDictionaryColumn,
 } from "./native-format.ts";
 import { type Aggregate, aggregateSource, planRollup, type SeriesSelector, selectorWhere } from "./rollup-plan.ts";
 import { StoreError } from "./store-error.ts";
@@ -156,12 +157,16 @@ async function readSeries(
   const ts = numbers(columns.get("t"));
   const rows = Math.min(ts.length, max);
   const measured = measuredAggregates(q.aggs).map((agg) => [agg, columnValues(columns.get(agg) ?? [])] as const);
-  const values = columns.get("value") ?? [];
-  const qualities = columns.get("quality") ?? [];
+  const values = columnValues(columns.get("value") ?? []);
+  const qualities = columnValues(columns.get("quality") ?? []);
   const units = columns.get("unit");
   const counts = numbers(columns.get("n"));
   const seriesOf = groupRows(
-    ["site", "device", "metric"].map((name) => keysOf(columns.get(name), ts.length)) as [Keys, Keys, Keys],
+    ["site", "device", "metric"].map((name) => keysOf(columns.get(name), ts.length)) as [
+      DictionaryColumn,
+      DictionaryColumn,
+      DictionaryColumn,
+    ],
     rows,
   );
   const groups = new Map<string, SeriesGroup>();
@@ -177,15 +182,15 @@ async function readSeries(
             points: () =>
               Array.from(order(), (i) => ({
                 ts: ts[i] as number,
-                value: Number(valueAt(values, i)),
-                quality: String(valueAt(qualities, i)),
+                value: Number(values[i]),
+                quality: String(qualities[i]),
               })),
             columns: () => {
               const o = order();
               return {
                 ts: pick(o, ts),
-                value: Array.from(o, (i) => Number(valueAt(values, i))),
-                quality: Array.from(o, (i) => String(valueAt(qualities, i))),
+                value: Array.from(o, (i) => Number(values[i])),
+                quality: Array.from(o, (i) => String(qualities[i])),
               };
             },
           }
@@ -204,25 +209,10 @@ async function readSeries(
   return { groups, points: ts.length };
 }
 
-type Keys = DictionaryColumn;
-
 /** A string column as a key per row: LowCardinality columns come that way, others are numbered here. */
-function keysOf(c: NativeColumn | undefined, rows: number): Keys {
+function keysOf(c: NativeColumn | undefined, rows: number): DictionaryColumn {
   if (c === undefined) return { dictionary: [""], keys: new Uint32Array(rows) };
-  if (isDictionaryColumn(c)) return c;
-  const dictionary: string[] = [];
-  const keyOf = new Map<string, number>();
-  const keys = new Uint32Array(c.length);
-  for (let i = 0; i < c.length; i++) {
-    const value = String(c[i]);
-    let key = keyOf.get(value);
-    if (key === undefined) {
-      key = dictionary.push(value) - 1;
-      keyOf.set(value, key);
-    }
-    keys[i] = key;
-  }
-  return { dictionary, keys };
+  return isDictionaryColumn(c) ? c : toDictionaryColumn(c);
 }
 
 /**
@@ -231,7 +221,7 @@ function keysOf(c: NativeColumn | undefined, rows: number): Keys {
  * Each series comes with its first row and its row indices, ascending.
  */
 function groupRows(
-  [sites, devices, metrics]: [Keys, Keys, Keys],
+  [sites, devices, metrics]: [DictionaryColumn, DictionaryColumn, DictionaryColumn],
   rows: number,
 ): { site: string; device: string; metric: string; first: number; rows: Int32Array }[] {
   const nd = devices.dictionary.length;
