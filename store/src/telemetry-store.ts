@@ -66,14 +66,19 @@ export class TelemetryStore {
   }
 
   /**
-   * Inserts TabSeparated rows in {@link TELEMETRY_COLUMNS} order under a deduplication token. The
+   * Inserts TabSeparated rows in {@link TELEMETRY_COLUMNS} order (or `columns`, for rows written by
+   * another version) under a deduplication token. The
    * same block sent again under the same token is dropped by the raw table, and each materialized
    * view checks its own part (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut
    * off between the raw part and the rollups is completed, not doubled, by sending it again.
    */
-  async insertTelemetryText(tsv: Buffer, dedupToken: string): Promise<void> {
+  async insertTelemetryText(
+    tsv: Buffer,
+    dedupToken: string,
+    columns: readonly string[] = TELEMETRY_COLUMNS,
+  ): Promise<void> {
     if (tsv.length === 0) return;
-    await this.driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv, {
+    await this.driver.insertTabSeparated("telemetry", columns, tsv, {
       insert_deduplicate: 1,
       insert_deduplication_token: dedupToken,
       deduplicate_blocks_in_dependent_materialized_views: 1,

@@ -1,14 +1,22 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writevSync } from "node:fs";
 import { join } from "node:path";
 
-/** One insert written down before it was sent: its deduplication token and its exact rows (TabSeparated). */
+/**
+ * One insert written down before it was sent: its deduplication token, the columns its rows fill
+ * (undefined in files of versions that did not write them: today's telemetry columns), and its
+ * exact rows (TabSeparated).
+ */
 export interface PendingInsert {
   token: string;
+  columns: readonly string[] | undefined;
   tsv: Buffer;
   file: string;
 }
 
-const SUFFIX = ".tsv";
+/** Files whose first line names the columns (TabSeparatedWithNames). */
+const SUFFIX = ".tsvn";
+/** Files of the first version: rows only. */
+const ROWS_ONLY = ".tsv";
 
 /**
  * Inserts written down before ClickHouse is asked to commit them, and forgotten once it did.
@@ -26,6 +34,9 @@ const SUFFIX = ".tsv";
  * how much of it was committed is unknown, and its messages come back later in batches of another
  * make-up, under other tokens. So whatever is written down is sent again, under its own token,
  * before the next batch is looked at — at start and after a failure alike (`waiting`).
+ *
+ * A file starts with the names of the columns its rows fill: an upgrade that adds a telemetry column
+ * can still send again what the previous version wrote down (its rows lack that column).
  *
  * A file is written (to a temporary name, then renamed) before the insert starts, so a crash leaves
  * either no file and no insert, or the whole file. No fsync: a process that dies keeps what it wrote
@@ -49,13 +60,18 @@ export class PendingInserts {
     return this.#left || this.#files.size > 0;
   }
 
-  /** Writes an insert down; call before sending it. */
-  write(token: string, tsv: Buffer): void {
+  /** Writes an insert down, with the columns its rows fill; call before sending it. */
+  write(token: string, columns: readonly string[], tsv: Buffer): void {
     // The time in the name orders what a restart sends again; the token may hold any character.
     const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${SUFFIX}`;
     const file = this.#files.get(token) ?? join(this.#dir, name);
     this.#files.set(token, file);
-    writeFileSync(`${file}.tmp`, tsv);
+    const fd = openSync(`${file}.tmp`, "w");
+    try {
+      writevSync(fd, [Buffer.from(`${columns.join("\t")}\n`), tsv]);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${file}.tmp`, file);
   }
 
@@ -90,16 +106,22 @@ export class PendingInserts {
 
   #names(): string[] {
     return readdirSync(this.#dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && e.name.endsWith(SUFFIX))
+      .filter((e) => e.isFile() && (e.name.endsWith(SUFFIX) || e.name.endsWith(ROWS_ONLY)))
       .map((e) => e.name)
       .sort();
   }
 
   #read(name: string): PendingInsert {
     const file = join(this.#dir, name);
+    const bytes = readFileSync(file);
+    const named = name.endsWith(SUFFIX);
+    const token = decodeURIComponent(name.slice(name.indexOf("-") + 1, -(named ? SUFFIX : ROWS_ONLY).length));
+    if (!named) return { token, columns: undefined, tsv: bytes, file };
+    const end = bytes.indexOf(10);
     return {
-      token: decodeURIComponent(name.slice(name.indexOf("-") + 1, -SUFFIX.length)),
-      tsv: readFileSync(file),
+      token,
+      columns: bytes.subarray(0, end).toString("utf8").split("\t"),
+      tsv: bytes.subarray(end + 1),
       file,
     };
   }

@@ -13,6 +13,7 @@ import {
   envelopeRows,
   identityOf,
   type QuarantineRow,
+  TELEMETRY_COLUMNS,
   type TelemetryRow,
   type TelemetryStore,
   TelemetryTsv,
@@ -105,7 +106,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   return async (batch: StreamMessage[]): Promise<void> => {
     if (options.pending?.waiting) {
       // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
-      const resent = await options.pending.replay((p) => store.insertTelemetryText(p.tsv, p.token));
+      const resent = await options.pending.replay((p) => store.insertTelemetryText(p.tsv, p.token, p.columns));
       if (resent > 0) options.log?.info("inserts not seen committed sent again", { inserts: resent });
       stats.resentInserts += resent;
     }
@@ -193,7 +194,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     const token = dedupToken("tlm", batch);
     const text = tsv.toBuffer();
     // Nothing to write down when every row was a replay: no insert is sent.
-    if (text.length > 0) options.pending?.write(token, text);
+    if (text.length > 0) options.pending?.write(token, TELEMETRY_COLUMNS, text);
     await store.insertTelemetryText(text, token);
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);

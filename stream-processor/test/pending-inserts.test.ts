@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Envelope, telemetrySubject } from "@lifeline/contracts";
-import { ChdbDriver, TelemetryStore, TelemetryTsv } from "@lifeline/store";
+import { ChdbDriver, TELEMETRY_COLUMNS, TelemetryStore, TelemetryTsv } from "@lifeline/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dedupToken } from "../src/dedup-token.ts";
 import type { StreamMessage } from "../src/jetstream-puller.ts";
@@ -74,7 +74,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     // The crash, reproduced: the insert was written down, ClickHouse committed the raw part, and the
     // process died before the 1-minute view (and so the views fed by it) wrote theirs.
     const pendingDir = join(dir, "pending");
-    new PendingInserts(pendingDir).write(token, text);
+    new PendingInserts(pendingDir).write(token, TELEMETRY_COLUMNS, text);
     await store.driver.query("DETACH TABLE telemetry_1m_mv");
     try {
       await store.insertTelemetryText(text, token);
@@ -160,5 +160,51 @@ describe("an insert cut off between the raw table and the rollups", () => {
     expect(await count("telemetry", "uniqExact(gateway, boot_id, seq, idx)")).toBe(30);
     expect(await count("telemetry_1m", "sum(samples)")).toBe(30);
     expect(await count("telemetry_1h", "sum(samples)")).toBe(30);
+  });
+
+  it("is sent with the columns it names, and a file of the first version (rows only) with today's", async () => {
+    const site = "heat-5";
+    const tsvOf = (seqs: number[]) => {
+      const tsv = new TelemetryTsv();
+      for (const seq of seqs) tsv.addEnvelope({ ...envelope(seq), site }, seq + 100);
+      return tsv.toBuffer();
+    };
+    // Written by a version whose columns came in another order (as after a migration): the rows and
+    // the header reversed.
+    const reversed = (text: Buffer) =>
+      Buffer.from(
+        text
+          .toString()
+          .trimEnd()
+          .split("\n")
+          .map((line) => `${line.split("\t").reverse().join("\t")}\n`)
+          .join(""),
+      );
+    const pendingDir = join(dir, "pending-4");
+    new PendingInserts(pendingDir).write("tlm-named", [...TELEMETRY_COLUMNS].reverse(), reversed(tsvOf([300, 301])));
+    mkdirSync(pendingDir, { recursive: true });
+    writeFileSync(join(pendingDir, `000000000000001-${encodeURIComponent("tlm-first")}.tsv`), tsvOf([302]));
+    expect(new PendingInserts(pendingDir).left().map((p) => [p.token, p.columns?.[0]])).toEqual([
+      ["tlm-first", undefined],
+      ["tlm-named", "stream_seq"],
+    ]);
+
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(store, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(pendingDir),
+    });
+    await sink(messages([{ ...envelope(303), site }], false));
+    expect(stats).toMatchObject({ resentInserts: 2, rows: 3 });
+    expect(readdirSync(pendingDir)).toEqual([]);
+    const rows = await store.driver.query<{ device: string; metric: string; value: number; seq: string }>(
+      `SELECT device, metric, value, seq FROM telemetry WHERE site = '${site}' AND metric = 'flow' ORDER BY seq`,
+    );
+    expect(rows.map((r) => [r.device, r.metric, r.value, Number(r.seq)])).toEqual([
+      ["m-0", "flow", 300.2, 300],
+      ["m-1", "flow", 301.2, 301],
+      ["m-2", "flow", 302.2, 302],
+      ["m-3", "flow", 303.2, 303],
+    ]);
   });
 });
