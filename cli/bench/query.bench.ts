@@ -210,7 +210,9 @@ async function measure(queries: ReturnType<typeof lifelineQueries>): Promise<Mea
       ms.push(performance.now() - t0);
     }
     out.push({ name: q.name, ms, medianMs: median(ms), rows: warm.rows, checksum: warm.checksum });
-    log(`lifeline ${q.name}: median ${median(ms).toFixed(1)} ms, ${warm.rows} rows`);
+    log(
+      `lifeline ${q.name}: median ${median(ms).toFixed(1)} ms (${ms.map((x) => x.toFixed(0)).join(" ")}), ${warm.rows} rows`,
+    );
   }
   return out;
 }
