@@ -1,4 +1,4 @@
-import type { SeriesColumns } from "@lifeline/store";
+import { type SeriesColumns, toDictionaryColumn } from "@lifeline/store";
 import {
   type Data,
   Dictionary,
@@ -74,49 +74,32 @@ export function seriesArrow(
 
 /** A dictionary column that holds one value per series, repeated over its points. */
 function perSeries(name: string, values: readonly string[], lengths: readonly number[], rows: number): [Field, Data] {
-  const dictionary: string[] = [];
-  const keyOf = new Map<string, number>();
+  const perSeriesKeys = toDictionaryColumn(values);
   const keys = new Int32Array(rows);
   let at = 0;
-  values.forEach((value, s) => {
-    let key = keyOf.get(value);
-    if (key === undefined) {
-      key = dictionary.push(value) - 1;
-      keyOf.set(value, key);
-    }
-    keys.fill(key, at, at + (lengths[s] as number));
-    at += lengths[s] as number;
+  lengths.forEach((length, s) => {
+    keys.fill(perSeriesKeys.keys[s] as number, at, at + length);
+    at += length;
   });
-  return dictionaryColumn(name, dictionary, keys);
+  return dictionaryColumn(name, perSeriesKeys.dictionary, keys);
 }
 
 function texts(name: string, values: readonly unknown[][], rows: number): [Field, Data] {
-  const dictionary: string[] = [];
-  const keyOf = new Map<string, number>();
-  const keys = new Int32Array(rows);
+  const all = new Array<unknown>(rows);
   let at = 0;
-  for (const list of values) {
-    for (const v of list) {
-      const value = String(v);
-      let key = keyOf.get(value);
-      if (key === undefined) {
-        key = dictionary.push(value) - 1;
-        keyOf.set(value, key);
-      }
-      keys[at++] = key;
-    }
-  }
-  return dictionaryColumn(name, dictionary, keys);
+  for (const list of values) for (const v of list) all[at++] = v;
+  const { dictionary, keys } = toDictionaryColumn(all);
+  return dictionaryColumn(name, dictionary, new Int32Array(keys.buffer, keys.byteOffset, keys.length));
 }
 
-function dictionaryColumn(name: string, dictionary: string[], keys: Int32Array): [Field, Data] {
+function dictionaryColumn(name: string, dictionary: readonly string[], keys: Int32Array): [Field, Data] {
   const type = new Dictionary(new Utf8(), new Int32());
   const data = makeData({
     type,
     length: keys.length,
     nullCount: 0,
     data: keys,
-    dictionary: vectorFromArray(dictionary, new Utf8()),
+    dictionary: vectorFromArray([...dictionary], new Utf8()),
   });
   return [new Field(name, type, false), data];
 }

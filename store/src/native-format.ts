@@ -31,19 +31,25 @@ export function columnValues(c: NativeColumn): ArrayLike<string | number | null>
 
 /** Values as a dictionary column: each distinct value (as a string) once, a key per row. */
 export function toDictionaryColumn(values: ArrayLike<unknown>): DictionaryColumn {
-  const dictionary: string[] = [];
-  const keyOf = new Map<string, number>();
+  const dictionary = new Dictionary();
   const keys = new Uint32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const value = String(values[i]);
-    let key = keyOf.get(value);
+  for (let i = 0; i < values.length; i++) keys[i] = dictionary.keyOf(String(values[i]));
+  return { dictionary: dictionary.values, keys };
+}
+
+/** Distinct strings numbered in the order met. */
+class Dictionary {
+  readonly values: string[] = [];
+  readonly #keys = new Map<string, number>();
+
+  keyOf(value: string): number {
+    let key = this.#keys.get(value);
     if (key === undefined) {
-      key = dictionary.push(value) - 1;
-      keyOf.set(value, key);
+      key = this.values.push(value) - 1;
+      this.#keys.set(value, key);
     }
-    keys[i] = key;
+    return key;
   }
-  return { dictionary, keys };
 }
 
 /** The number of rows of a column. */
@@ -104,22 +110,14 @@ function join(parts: NativeColumn[]): NativeColumn {
 
 /** Blocks of one dictionary column, each with its own dictionary: one dictionary, keys renumbered. */
 function joinDictionaries(parts: DictionaryColumn[], length: number): DictionaryColumn {
-  const dictionary: string[] = [];
-  const keyOf = new Map<string, number>();
+  const dictionary = new Dictionary();
   const keys = new Uint32Array(length);
   let at = 0;
   for (const part of parts) {
-    const renumber = part.dictionary.map((value) => {
-      let key = keyOf.get(value);
-      if (key === undefined) {
-        key = dictionary.push(value) - 1;
-        keyOf.set(value, key);
-      }
-      return key;
-    });
+    const renumber = part.dictionary.map((value) => dictionary.keyOf(value));
     for (let i = 0; i < part.keys.length; i++) keys[at++] = renumber[part.keys[i] as number] as number;
   }
-  return { dictionary, keys };
+  return { dictionary: dictionary.values, keys };
 }
 
 const WIDTH: Record<string, number> = {
@@ -196,6 +194,7 @@ class NativeReader {
     this.#need(rows * width);
     if (type === "Float64") {
       // One copy of the bytes (aligned, whatever the offset in the answer), no per-value read.
+      // Native is little-endian, as are the hosts Lifeline runs on (x86-64, arm64).
       const out = new Float64Array(rows);
       new Uint8Array(out.buffer).set(this.#bytes.subarray(this.#at, this.#at + rows * 8));
       this.#at += rows * 8;
