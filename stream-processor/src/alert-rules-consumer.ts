@@ -19,6 +19,7 @@ import { BatchConsumer } from "./batch-consumer.ts";
 import type { InferenceRunner, InferenceSnapshot } from "./inference/inference-runner.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
+import { SaveSchedule } from "./save-schedule.ts";
 
 export interface AlertRulesOptions {
   nats: NatsConnection;
@@ -30,7 +31,7 @@ export interface AlertRulesOptions {
   stateFile?: string | undefined;
   /** How long after its end a window closes on the clock when no later reading closed it (default 60 s). */
   graceMs?: number;
-  /** How often the state is written (default 2 s). */
+  /** How often the state is written (default 2 s; less often when saving is slow, see SaveSchedule). */
   snapshotEveryMs?: number;
   /** How often the clock is looked at: stale data, windows that closed without a reading (default 1 s). */
   tickMs?: number;
@@ -80,7 +81,7 @@ export class AlertRulesConsumer {
   };
   #engine: RuleEngine;
   #streamSeq = 0;
-  #savedAt = 0;
+  #saves: SaveSchedule;
   #consumer: BatchConsumer | undefined;
   #source: AlertRuleSource | undefined;
   #ticker: NodeJS.Timeout | undefined;
@@ -88,6 +89,7 @@ export class AlertRulesConsumer {
 
   constructor(options: AlertRulesOptions) {
     this.#o = options;
+    this.#saves = new SaveSchedule(options.snapshotEveryMs ?? 2_000);
     this.#js = jetstream(options.nats);
     const saved = readState(options.stateFile, options.log);
     // Windows close this long after their end on the clock, so that a reading a little late still counts.
@@ -261,8 +263,7 @@ export class AlertRulesConsumer {
     const file = this.#o.stateFile;
     if (file === undefined) return;
     const now = performance.now();
-    if (!force && now - this.#savedAt < (this.#o.snapshotEveryMs ?? 2_000)) return;
-    this.#savedAt = now;
+    if (!force && !this.#saves.due(now)) return;
     const state: SavedState = {
       streamSeq: this.#streamSeq,
       engine: this.#engine.snapshot(),
@@ -271,6 +272,7 @@ export class AlertRulesConsumer {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
+    this.#saves.saved(now, performance.now());
   }
 }
 
