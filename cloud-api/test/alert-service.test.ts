@@ -110,6 +110,8 @@ describe("alert service", () => {
     const events = await outbox();
     expect(events.map((e) => e.transition)).toEqual(["fired", "escalated", "resolved"]);
     expect(events.map((e) => e.id)).toEqual([1, 2, 3].map((n) => `${events[0]?.alertId}-${n}`));
+    // The outbox comes first, ClickHouse second: the transition counts once it is stored there too.
+    await until("the transition stored", async () => (service.stats().transitions === 1 ? true : undefined));
     expect(service.stats()).toMatchObject({ conditions: 2, transitions: 1, notified: 1, invalid: 0, failures: 0 });
   }, 60_000);
 
