@@ -137,7 +137,11 @@ describe("alerts end to end: MQTT reading → rule → lifecycle → signed webh
     await until("closed delivered", () => (received.length >= 8 ? true : undefined));
     const history = (await api("GET", `/v1/alerts/${alertId}`)).json.history as AlertEvent[];
     expect(history.map((e) => e.transition)).toEqual(["fired", "escalated", "resolved", "closed"]);
-    const status = (await api("GET", "/v1/status")).json;
+    // A receiver logs a request before its answer reaches the dispatcher: wait for the dispatcher's count.
+    const status = await until("4 delivered to the command center", async () => {
+      const s = (await api("GET", "/v1/status")).json;
+      return s.webhooks["command-center"]?.delivered === 4 ? s : undefined;
+    });
     expect(status.alerts).toMatchObject({ transitions: 4, notified: 4, failures: 0 });
     expect(status.webhooks["command-center"]).toMatchObject({ delivered: 4 });
   }, 60_000);
