@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type Pymodbus, startPymodbus } from "../../edge-agent/test/fixtures/pymodbus.ts";
+import { type Pymodbus, startPymodbus } from "../../edge-agent/test/fixtures/pymodbus.ts";
+import { freePort } from "../src/free-port.ts";
 import { runLifeline } from "./run-lifeline.ts";
 
 let peer: Pymodbus;
@@ -59,7 +60,7 @@ describe("lifeline probe modbus", () => {
   });
 
   it("reports an unreachable device as one JSON error line and exit code 1", async () => {
-    const port = await freePort();
+    const port = await freePort("127.0.0.1");
     const { code, stdout } = await runLifeline([
       "probe",
       "modbus",

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AdapterError } from "../src/adapter-error.ts";
 import { modbusDeviceSchema } from "../src/adapters/modbus/config.ts";
 import { ModbusAdapter } from "../src/adapters/modbus/modbus-adapter.ts";
+import { freePort } from "./fixtures/free-port.ts";
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -44,14 +45,6 @@ async function device(value: number, port = 0) {
   await server.listen();
   closers.push(() => server.close());
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe("modbus adapter under faults", () => {

@@ -6,7 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { AdapterError } from "../src/adapter-error.ts";
 import { type ModbusDeviceConfig, modbusDeviceSchema } from "../src/adapters/modbus/config.ts";
 import { ModbusAdapter } from "../src/adapters/modbus/modbus-adapter.ts";
-import { freePort, type Pymodbus, serialPair, startPymodbus } from "./fixtures/pymodbus.ts";
+import { freePort } from "./fixtures/free-port.ts";
+import { type Pymodbus, serialPair, startPymodbus } from "./fixtures/pymodbus.ts";
 
 // The peer here is Debian's pymodbus, an implementation nobody on this project wrote.
 const TS = 1_767_225_600_000;

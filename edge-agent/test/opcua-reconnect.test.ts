@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { OpcuaAdapter, opcuaDeviceSchema } from "../src/adapters/opcua/index.ts";
+import { freePort } from "./fixtures/free-port.ts";
 import { clientPkiCopy, RecordingSink } from "./fixtures/opcua/recording-sink.ts";
-import { freePort, INITIAL_SOURCE_TS, OpcuaServerProcess } from "./fixtures/opcua/server-process.ts";
+import { INITIAL_SOURCE_TS, OpcuaServerProcess } from "./fixtures/opcua/server-process.ts";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
