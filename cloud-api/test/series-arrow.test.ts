@@ -158,6 +158,18 @@ describe("GET /v1/series?format=arrow", () => {
     ]);
   });
 
+  it("says in the metadata that an answer was cut at the limit", async () => {
+    const { table } = await arrow(`site=mine-7&metric=pm10&from=${T0}&to=${T0 + 180_000}&limit=4`);
+    expect(table.numRows).toBe(4);
+    expect(table.schema.metadata.get("truncated")).toBe("true");
+    expect(table.toArray().map((r) => [r.device, r.ts])).toEqual([
+      ["dust-01", T0],
+      ["dust-01", T0 + 20_000],
+      ["dust-01", T0 + 40_000],
+      ["dust-01", T0 + 60_000],
+    ]);
+  });
+
   it("answers no series as a table of no rows with the same columns", async () => {
     const { table } = await arrow(`device=dust-77&metric=pm10&from=${T0}&to=${T0 + 60_000}&step=1m&agg=p95`);
     expect(table.numRows).toBe(0);
