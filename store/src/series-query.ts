@@ -125,6 +125,7 @@ async function readAnswer(
   q: SeriesQuery,
 ): Promise<{ groups: SeriesGroup[]; source: string; truncated: boolean }> {
   const unordered = seriesSql(q, { ordered: false, unit: q.stepMs === undefined });
+  // (chdb runs parameterised queries one at a time, so these two follow each other there.)
   const [first, units] = await Promise.all([
     readSeries(driver, unordered, q),
     q.stepMs === undefined ? undefined : seriesUnits(driver, q),
