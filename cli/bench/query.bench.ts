@@ -267,9 +267,11 @@ try {
   log(`dataset: ${sensors} sensors × ${perSensor} readings every ${ds.intervalMs} ms = ${sensors * perSensor} rows`);
   // A --dir kept from an earlier run with this dataset is measured again without loading it twice.
   const [held] = await store.driver.query<{ n: string }>("SELECT count() AS n FROM telemetry");
-  const loaded = Number(held?.n ?? 0) === sensors * perSensor;
-  const loadMs = loaded ? 0 : await loadLifeline(store);
-  log(loaded ? "lifeline: dataset already loaded in --dir" : `lifeline: loaded in ${(loadMs / 1000).toFixed(1)} s`);
+  const alreadyLoaded = Number(held?.n ?? 0) === sensors * perSensor;
+  const loadMs = alreadyLoaded ? 0 : await loadLifeline(store);
+  log(
+    alreadyLoaded ? "lifeline: dataset already loaded in --dir" : `lifeline: loaded in ${(loadMs / 1000).toFixed(1)} s`,
+  );
   const settleMs = await settle(store);
   log(`lifeline: background merges done after ${(settleMs / 1000).toFixed(0)} s more`);
   const sizes = await storage(store);

@@ -104,20 +104,26 @@ function dictionaryColumn(name: string, dictionary: readonly string[], keys: Int
   return [new Field(name, type, false), data];
 }
 
-function timestamps(series: readonly SeriesColumns[], rows: number): [Field, Data] {
-  const out = new BigInt64Array(rows);
-  let at = 0;
-  for (const s of series) for (const t of s.columns.ts ?? []) out[at++] = BigInt(t as number);
-  const type = new TimestampMillisecond("UTC");
-  return [new Field("ts", type, false), makeData({ type, length: rows, nullCount: 0, data: out })];
-}
-
-function integers(name: string, values: readonly unknown[][], rows: number): [Field, Data] {
+/** The series' lists of whole numbers, in order, as 64-bit integers (counts, and times). */
+function int64s(values: readonly unknown[][], rows: number): BigInt64Array {
   const out = new BigInt64Array(rows);
   let at = 0;
   for (const list of values) for (const v of list) out[at++] = BigInt(v as number);
+  return out;
+}
+
+function timestamps(series: readonly SeriesColumns[], rows: number): [Field, Data] {
+  const type = new TimestampMillisecond("UTC");
+  const data = int64s(
+    series.map((s) => s.columns.ts ?? []),
+    rows,
+  );
+  return [new Field("ts", type, false), makeData({ type, length: rows, nullCount: 0, data })];
+}
+
+function integers(name: string, values: readonly unknown[][], rows: number): [Field, Data] {
   const type = new Int64();
-  return [new Field(name, type, false), makeData({ type, length: rows, nullCount: 0, data: out })];
+  return [new Field(name, type, false), makeData({ type, length: rows, nullCount: 0, data: int64s(values, rows) })];
 }
 
 /** Float64 with a validity bitmap: null (or a value that is not finite) is a null. */

@@ -34,9 +34,9 @@ export {
   type SeriesColumnsResult,
   type SeriesQuery,
   type SeriesResult,
-  seriesSql,
   seriesToColumns,
 } from "./series-query.ts";
+export { type SeriesSqlOptions, seriesSql } from "./series-sql.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 export { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
 export {

@@ -53,7 +53,7 @@ class Dictionary {
 }
 
 /** The number of rows of a column. */
-export function columnLength(c: NativeColumn): number {
+function columnLength(c: NativeColumn): number {
   return isDictionaryColumn(c) ? c.keys.length : c.length;
 }
 

@@ -1,4 +1,4 @@
-import { type SeriesQuery, seriesSql } from "./series-query.ts";
+import { type SeriesQuery, seriesSql } from "./series-sql.ts";
 
 export const EXPORT_FORMATS = ["csv", "parquet"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
