@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, mkdirSync, rmSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChdbResult, Session } from "chdb";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
+import { checkIdentifiers, lineCount, settingsClause, stringLiteral } from "./insert-sql.ts";
 import { StoreError } from "./store-error.ts";
 
 /**
@@ -14,10 +16,16 @@ import { StoreError } from "./store-error.ts";
 export class ChdbDriver implements ClickHouseDriver {
   readonly path: string;
   #session: Session | undefined;
+  /** Where inserted rows wait for ClickHouse to read them; emptied at start (one process per data directory). */
+  readonly #insertDir: string;
+  #inserts = 0;
 
   constructor(path: string) {
     mkdirSync(path, { recursive: true });
     this.path = path;
+    this.#insertDir = join(path, "insert-files");
+    rmSync(this.#insertDir, { recursive: true, force: true });
+    mkdirSync(this.#insertDir);
     this.#session = new Session(path);
   }
 
@@ -50,6 +58,16 @@ export class ChdbDriver implements ClickHouseDriver {
     }
   }
 
+  /**
+   * The rows are written to a file that ClickHouse reads (`INSERT … SELECT * FROM file()`), not
+   * sent inline: chdb parses inline data on one thread, and the file is parsed in parallel and with
+   * less work per row (100,000 telemetry rows with rollups: ~5 µs of CPU per row inline, ~3 µs from
+   * the file; insert time 170–240k rows/s inline, 290–480k from the file; store README). The
+   * file's columns are the listed columns of the table, in order
+   * (`use_structure_from_insertion_table_in_table_functions`), so nothing is inferred from the data.
+   * An insert is atomic either way: a row that does not parse fails it whole.
+   * `rowsWritten` counts the rows in the batch (the materialized views' rows are not included).
+   */
   async insertTabSeparated(
     table: string,
     columns: readonly string[],
@@ -57,11 +75,21 @@ export class ChdbDriver implements ClickHouseDriver {
     settings: Record<string, string | number> = {},
   ): Promise<{ rowsWritten: number }> {
     const session = this.#open();
+    const file = join(this.#insertDir, `${++this.#inserts}.tsv`);
     try {
-      const summary = await session.insert({ table, values: rows, format: "TabSeparated", columns, settings });
-      return { rowsWritten: summary.rowsWritten };
+      const names = checkIdentifiers(table, columns);
+      const clause = settingsClause({ ...settings, use_structure_from_insertion_table_in_table_functions: 1 });
+      await writeFile(file, rows);
+      // Not parameterised: chdb runs parameterised queries one at a time (see series-query.ts).
+      await session.queryAsync(
+        `INSERT INTO ${table} (${names.join(", ")}) ${clause} SELECT * FROM file(${stringLiteral(file)}, TabSeparated)`,
+        { format: "TabSeparated" },
+      );
+      return { rowsWritten: lineCount(rows) };
     } catch (cause) {
       throw new StoreError("STORE_INSERT_FAILED", `insert into ${table} failed: ${message(cause)}`, cause);
+    } finally {
+      await rm(file, { force: true });
     }
   }
 

@@ -10,6 +10,7 @@ import {
   type InsertResult,
 } from "@clickhouse/client";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
+import { checkIdentifiers, lineCount } from "./insert-sql.ts";
 import { StoreError } from "./store-error.ts";
 
 export interface ClickHouseHttpOptions {
@@ -47,8 +48,6 @@ const STREAMING: ClickHouseSettings = {
   cancel_http_readonly_queries_on_client_close: 1,
 };
 
-// chdb's own whitelist (chdb/dist/serialize.js validateIdentifier): names are written into the INSERT.
-const IDENTIFIER = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 const EXCEPTION_TAG_HEADER = "x-clickhouse-exception-tag";
 const TAIL_BYTES = 16 * 1024;
 
@@ -302,13 +301,6 @@ function exceptionTag(header: string | string[] | undefined): string | undefined
   return typeof header === "string" && /^[A-Za-z0-9]{1,64}$/.test(header) ? header : undefined;
 }
 
-function checkIdentifiers(table: string, columns: readonly string[]): string[] {
-  for (const name of [table, ...columns]) {
-    if (!IDENTIFIER.test(name)) throw new Error(`${JSON.stringify(name)} is not a plain table or column name`);
-  }
-  return [...columns];
-}
-
 /**
  * `written_rows` of the X-ClickHouse-Summary header counts what the server wrote, materialized
  * views included, as chdb's `rowsWritten` does. Without the header (a proxy dropped it) the
@@ -316,14 +308,7 @@ function checkIdentifiers(table: string, columns: readonly string[]): string[] {
  */
 function rowsWritten(summary: InsertResult["summary"], rows: Buffer): number {
   const written = Number(summary?.written_rows);
-  if (summary !== undefined && Number.isFinite(written)) return written;
-  let lines = 0;
-  let start = 0;
-  for (let end = rows.indexOf(0x0a); end !== -1; end = rows.indexOf(0x0a, start)) {
-    if (end > start) lines += 1;
-    start = end + 1;
-  }
-  return start < rows.length ? lines + 1 : lines;
+  return summary !== undefined && Number.isFinite(written) ? written : lineCount(rows);
 }
 
 /** The last bytes of a streamed body, where the server writes an error that came after the 200. */
