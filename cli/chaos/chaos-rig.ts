@@ -115,7 +115,9 @@ export class ChaosRig {
 
   /** Waits until the ClickHouse sink consumer has nothing pending or unacknowledged. */
   async processorCaughtUp(timeoutMs = 120_000): Promise<void> {
-    const jsm = await jetstreamManager(await this.client());
+    // No account check up front: right after a cluster node died it can time out, and the loop
+    // below retries what fails until the deadline.
+    const jsm = await jetstreamManager(await this.client(), { checkAPI: false });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const info = await jsm.consumers.info(TELEMETRY_STREAM, CLICKHOUSE_SINK_CONSUMER).catch(() => undefined);

@@ -1,6 +1,6 @@
 /**
- * What the rollup views cost at insert: 1,000,000 readings in 25,000-row TabSeparated batches (as
- * the stream processor inserts) into a fresh store, with or without the views.
+ * What the rollup views cost at insert: 1,000,000 readings in 25,000-row RowBinary batches (as the
+ * stream processor inserts) into a fresh store, with or without the views.
  *
  *   node --import tsx store/bench/rollup-insert-cost.ts dense|sparse [noviews] [drop=view,view]
  *
@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChdbDriver } from "../src/chdb-driver.ts";
 import { MIGRATIONS, migrate } from "../src/migrations.ts";
-import { TELEMETRY_COLUMNS, type TelemetryRow, TelemetryTsv } from "../src/telemetry-rows.ts";
+import { TelemetryRowBinary } from "../src/telemetry-row-binary.ts";
+import type { TelemetryRow } from "../src/telemetry-rows.ts";
 
 const [shape = "dense", ...rest] = process.argv.slice(2);
 const views = !rest.includes("noviews");
@@ -57,9 +58,9 @@ for (let b = 0; b < 40; b++) {
       k++;
     }
   }
-  const tsv = TelemetryTsv.fromRows(batch).toBuffer();
+  const bytes = TelemetryRowBinary.fromRows(batch).toBuffer();
   const start = performance.now();
-  await driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, tsv, { insert_deduplication_token: `b${b}` });
+  await driver.insertRowBinary("telemetry", bytes, { insert_deduplication_token: `b${b}` });
   insertMs += performance.now() - start;
   rows += batch.length;
 }

@@ -12,6 +12,7 @@ import {
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { checkIdentifiers, lineCount } from "./insert-sql.ts";
 import { StoreError } from "./store-error.ts";
+import { rowBinaryColumns } from "./telemetry-row-binary.ts";
 
 export interface ClickHouseHttpOptions {
   /** `http[s]://[user[:password]@]host:port[/database]`; the options below win over the URL's parts. */
@@ -139,6 +140,21 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
       });
       await drainStream(result.stream);
       return { rowsWritten: rowsWritten(result.summary, rows) };
+    } catch (cause) {
+      throw failure("STORE_INSERT_FAILED", `insert into ${table} failed`, cause);
+    }
+  }
+
+  async insertRowBinary(table: string, rows: Buffer, settings: Record<string, string | number> = {}): Promise<void> {
+    const client = this.#open();
+    try {
+      const names = checkIdentifiers(table, rowBinaryColumns(rows));
+      const result = await client.exec({
+        query: `INSERT INTO ${table} (${names.join(", ")}) FORMAT RowBinaryWithNamesAndTypes`,
+        values: Readable.from([rows], { objectMode: false }),
+        clickhouse_settings: settings,
+      });
+      await drainStream(result.stream);
     } catch (cause) {
       throw failure("STORE_INSERT_FAILED", `insert into ${table} failed`, cause);
     }

@@ -39,13 +39,13 @@ export {
 export { type SeriesSqlOptions, seriesSql } from "./series-sql.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 export { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
+export { rowBinaryColumns, TELEMETRY_ROW_BINARY_COLUMNS, TelemetryRowBinary } from "./telemetry-row-binary.ts";
 export {
   envelopeRows,
   escapeTsv,
   type QuarantineRow,
   TELEMETRY_COLUMNS,
   type TelemetryRow,
-  TelemetryTsv,
   toJsonEachRow,
   toTabSeparated,
 } from "./telemetry-rows.ts";

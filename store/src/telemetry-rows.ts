@@ -87,60 +87,14 @@ function tsvTime(ms: number): string {
 }
 
 /**
- * Telemetry rows as TabSeparated text in {@link TELEMETRY_COLUMNS} order, built straight from
- * envelopes: no row object per reading (at 100k readings/s those objects were most of the
- * processor's garbage-collection time). Ids and metric names cannot hold a tab, line feed or
- * backslash (their patterns forbid them); units can and are escaped.
+ * Rows as TabSeparated text in {@link TELEMETRY_COLUMNS} order: the format of inserts written down
+ * by versions before `TelemetryRowBinary`, and readable by hand. Ids cannot hold a tab, line
+ * feed or backslash (their patterns forbid them); metric names and units are escaped.
  */
-export class TelemetryTsv {
-  #text = "";
-  #rows = 0;
-  readonly #units = new Map<string, string>();
-
-  static fromRows(rows: readonly TelemetryRow[]): TelemetryTsv {
-    const tsv = new TelemetryTsv();
-    for (const r of rows) tsv.addRow(r);
-    return tsv;
-  }
-
-  get rows(): number {
-    return this.#rows;
-  }
-
-  addEnvelope(e: Envelope, streamSeq: number): void {
-    const head = `${e.site}\t${e.gateway}\t${e.device}\t`;
-    const tail = `\t${e.bootId}\t${e.seq}\t`;
-    const end = `\t${streamSeq}\n`;
-    let out = "";
-    const readings = e.readings;
-    for (let idx = 0; idx < readings.length; idx++) {
-      const r = readings[idx] as Envelope["readings"][number];
-      out += `${head}${r.metric}\t${tsvTime(r.ts)}\t${r.value}\t${this.#unit(r.unit)}\t${r.quality}${tail}${idx}${end}`;
-    }
-    this.#text += out;
-    this.#rows += readings.length;
-  }
-
-  addRow(r: TelemetryRow): void {
-    this.#text += `${r.site}\t${r.gateway}\t${r.device}\t${escapeTsv(r.metric)}\t${tsvTime(r.ts)}\t${r.value}\t${this.#unit(r.unit)}\t${r.quality}\t${r.boot_id}\t${r.seq}\t${r.idx}\t${r.stream_seq}\n`;
-    this.#rows++;
-  }
-
-  toBuffer(): Buffer {
-    return Buffer.from(this.#text);
-  }
-
-  #unit(unit: string): string {
-    let escaped = this.#units.get(unit);
-    if (escaped === undefined) {
-      escaped = escapeTsv(unit);
-      this.#units.set(unit, escaped);
-    }
-    return escaped;
-  }
-}
-
-/** Rows as TabSeparated text in {@link TELEMETRY_COLUMNS} order. */
 export function toTabSeparated(rows: readonly TelemetryRow[]): Buffer {
-  return TelemetryTsv.fromRows(rows).toBuffer();
+  let text = "";
+  for (const r of rows) {
+    text += `${r.site}\t${r.gateway}\t${r.device}\t${escapeTsv(r.metric)}\t${tsvTime(r.ts)}\t${r.value}\t${escapeTsv(r.unit)}\t${r.quality}\t${r.boot_id}\t${r.seq}\t${r.idx}\t${r.stream_seq}\n`;
+  }
+  return Buffer.from(text);
 }

@@ -13,13 +13,8 @@ import {
   type SeriesResult,
 } from "./series-query.ts";
 import { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
-import {
-  type QuarantineRow,
-  TELEMETRY_COLUMNS,
-  type TelemetryRow,
-  TelemetryTsv,
-  toJsonEachRow,
-} from "./telemetry-rows.ts";
+import { TelemetryRowBinary } from "./telemetry-row-binary.ts";
+import { type QuarantineRow, TELEMETRY_COLUMNS, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
 import { queryTop, type TopEntry, type TopQuery } from "./top-query.ts";
 
 export type { Retention };
@@ -49,28 +44,37 @@ export class TelemetryStore {
     return new TelemetryStore(driver);
   }
 
-  /** Inserts readings (as TabSeparated, the fastest text format for ClickHouse to parse). */
+  /** Inserts readings under a deduplication token; returns how many were handed over. */
   insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
-    return this.insertTelemetryTsv(TelemetryTsv.fromRows(rows), dedupToken);
+    return this.insertTelemetryBatch(TelemetryRowBinary.fromRows(rows), dedupToken);
   }
 
   /**
-   * Inserts readings gathered as text (see {@link TelemetryTsv}), the stream processor's path.
-   * Returns the readings handed over — committed, or dropped as a batch already written. (ClickHouse's
-   * own count would include the rows the materialized views wrote into the rollups.)
+   * Inserts readings gathered as bytes (see {@link TelemetryRowBinary}), the stream processor's
+   * path. Returns the readings handed over — committed, or dropped as a batch already written.
+   * (ClickHouse's own count would include the rows the materialized views wrote into the rollups.)
    */
-  async insertTelemetryTsv(tsv: TelemetryTsv, dedupToken: string): Promise<number> {
-    if (tsv.rows === 0) return 0;
-    await this.insertTelemetryText(tsv.toBuffer(), dedupToken);
-    return tsv.rows;
+  async insertTelemetryBatch(batch: TelemetryRowBinary, dedupToken: string): Promise<number> {
+    if (batch.rows === 0) return 0;
+    await this.insertTelemetryBinary(batch.toBuffer(), dedupToken);
+    return batch.rows;
   }
 
   /**
-   * Inserts TabSeparated rows in {@link TELEMETRY_COLUMNS} order (or `columns`, for rows written by
-   * another version) under a deduplication token. The
-   * same block sent again under the same token is dropped by the raw table, and each materialized
-   * view checks its own part (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut
-   * off between the raw part and the rollups is completed, not doubled, by sending it again.
+   * Inserts a batch's bytes (`RowBinaryWithNamesAndTypes`, as {@link TelemetryRowBinary} makes
+   * them, also when written down by an earlier run) under a deduplication token. The same block
+   * sent again under the same token is dropped by the raw table, and each materialized view checks
+   * its own part (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut off between
+   * the raw part and the rollups is completed, not doubled, by sending it again.
+   */
+  async insertTelemetryBinary(bytes: Buffer, dedupToken: string): Promise<void> {
+    if (bytes.length === 0) return;
+    await this.driver.insertRowBinary("telemetry", bytes, this.#dedup(dedupToken));
+  }
+
+  /**
+   * Inserts TabSeparated rows in {@link TELEMETRY_COLUMNS} order (or `columns`), as versions before
+   * the binary batches wrote inserts down, under a deduplication token (as {@link insertTelemetryBinary}).
    */
   async insertTelemetryText(
     tsv: Buffer,
@@ -78,11 +82,15 @@ export class TelemetryStore {
     columns: readonly string[] = TELEMETRY_COLUMNS,
   ): Promise<void> {
     if (tsv.length === 0) return;
-    await this.driver.insertTabSeparated("telemetry", columns, tsv, {
+    await this.driver.insertTabSeparated("telemetry", columns, tsv, this.#dedup(dedupToken));
+  }
+
+  #dedup(token: string): Record<string, string | number> {
+    return {
       insert_deduplicate: 1,
-      insert_deduplication_token: dedupToken,
+      insert_deduplication_token: token,
       deduplicate_blocks_in_dependent_materialized_views: 1,
-    });
+    };
   }
 
   insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {

@@ -105,6 +105,22 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** `RowBinaryWithNamesAndTypes` for (id UInt64, name String, score Float64), encoded by hand. */
+function kvRowBinary(rows: [id: number, name: string, score: number][]): Buffer {
+  const text = (s: string) => {
+    const bytes = Buffer.from(s);
+    return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+  };
+  const parts = [Buffer.from([3]), ...["id", "name", "score", "UInt64", "String", "Float64"].map(text)];
+  for (const [id, name, score] of rows) {
+    const fixed = Buffer.alloc(16);
+    fixed.writeBigUInt64LE(BigInt(id));
+    fixed.writeDoubleLE(score, 8);
+    parts.push(fixed.subarray(0, 8), text(name), fixed.subarray(8));
+  }
+  return Buffer.concat(parts);
+}
+
 describe.each(subjects)("ClickHouseDriver contract: $name", (subject) => {
   let driver: ClickHouseDriver;
   let dispose: (() => Promise<void>) | undefined;
@@ -203,9 +219,32 @@ describe.each(subjects)("ClickHouseDriver contract: $name", (subject) => {
     ]);
   });
 
+  it("inserts RowBinaryWithNamesAndTypes into the columns its header names, a repeat under its token once", async () => {
+    await driver.exec(
+      `CREATE TABLE binary_rows (id UInt64, name String, score Float64, extra UInt8 DEFAULT 7)
+       ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
+    );
+    // 2570 is 0x0A0A: two line feed bytes, which must not end anything.
+    const rows = kvRowBinary([
+      [2570, "line\nfeed\0nul", -0.5],
+      [2 ** 53 - 1, "✓", 1e-300],
+    ]);
+    const token = { insert_deduplication_token: "binary-1" };
+    await driver.insertRowBinary("binary_rows", rows, token);
+    await driver.insertRowBinary("binary_rows", rows, token);
+    expect(await driver.query("SELECT toString(id) AS id, name, score, extra FROM binary_rows ORDER BY id")).toEqual([
+      { id: "2570", name: "line\nfeed\0nul", score: -0.5, extra: 7 },
+      { id: String(2 ** 53 - 1), name: "✓", score: 1e-300, extra: 7 },
+    ]);
+    const bad = await failureOf(driver.insertRowBinary("binary_rows", rows.subarray(0, rows.length - 3)));
+    expect(bad.code).toBe("STORE_INSERT_FAILED");
+    expect(await driver.query("SELECT count() AS n FROM binary_rows")).toEqual([{ n: 2 }]);
+  });
+
   it("stores a batch repeated with the same deduplication token once", async () => {
     const batch = Buffer.from("1\n2\n3\n");
-    const token = { insert_deduplication_token: "batch-1" };
+    // A token with a quote and a backslash: chdb writes settings into the statement as literals.
+    const token = { insert_deduplication_token: "batch-1 'quoted' \\ back" };
     expect(await driver.insertTabSeparated("dedup", ["id"], batch, token)).toEqual({ rowsWritten: 3 });
     await driver.insertTabSeparated("dedup", ["id"], batch, token);
     const json = Buffer.from('{"id":4}\n');

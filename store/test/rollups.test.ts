@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChdbDriver } from "../src/chdb-driver.ts";
 import { MIGRATIONS, migrate } from "../src/migrations.ts";
 import { type BucketPoint, seriesToColumns } from "../src/series-query.ts";
-import { TELEMETRY_COLUMNS, type TelemetryRow, TelemetryTsv } from "../src/telemetry-rows.ts";
+import { TELEMETRY_COLUMNS, type TelemetryRow, toTabSeparated } from "../src/telemetry-rows.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
@@ -65,8 +65,8 @@ beforeAll(async () => {
   // version 2 rolls up what was stored, the views what comes later.
   const driver = new ChdbDriver(dir);
   await migrate(driver, MIGRATIONS.slice(0, 1));
-  const half = TelemetryTsv.fromRows(rows.filter((r) => r.ts < T0 + 1.5 * H));
-  await driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, half.toBuffer(), {
+  const half = toTabSeparated(rows.filter((r) => r.ts < T0 + 1.5 * H));
+  await driver.insertTabSeparated("telemetry", TELEMETRY_COLUMNS, half, {
     insert_deduplication_token: "v1",
   });
   store = await TelemetryStore.open(driver);

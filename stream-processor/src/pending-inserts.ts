@@ -1,22 +1,23 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writevSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /**
- * One insert written down before it was sent: its deduplication token, the columns its rows fill
- * (undefined in files of versions that did not write them: today's telemetry columns), and its
- * exact rows (TabSeparated).
+ * One insert written down before it was sent: its deduplication token and its exact rows, as
+ * `RowBinaryWithNamesAndTypes` (a header names the columns and their types), or as TabSeparated in
+ * files of earlier versions, with the columns they fill (undefined in files of the first version,
+ * which did not write them: its telemetry columns, in today's order).
  */
-export interface PendingInsert {
-  token: string;
-  columns: readonly string[] | undefined;
-  tsv: Buffer;
-  file: string;
-}
+export type PendingInsert =
+  | { format: "RowBinary"; token: string; bytes: Buffer; file: string }
+  | { format: "TabSeparated"; token: string; columns: readonly string[] | undefined; bytes: Buffer; file: string };
 
-/** Files whose first line names the columns (TabSeparatedWithNames). */
-const SUFFIX = ".tsvn";
-/** Files of the first version: rows only. */
-const ROWS_ONLY = ".tsv";
+/** `RowBinaryWithNamesAndTypes`: what this version writes. */
+const BINARY = ".rbn";
+/** TabSeparated whose first line names the columns (the second version). */
+const NAMED_TEXT = ".tsvn";
+/** TabSeparated rows only (the first version). */
+const TEXT = ".tsv";
+const SUFFIXES = [BINARY, NAMED_TEXT, TEXT];
 
 /**
  * Inserts written down before ClickHouse is asked to commit them, and forgotten once it did.
@@ -35,8 +36,9 @@ const ROWS_ONLY = ".tsv";
  * make-up, under other tokens. So whatever is written down is sent again, under its own token,
  * before the next batch is looked at — at start and after a failure alike (`waiting`).
  *
- * A file starts with the names of the columns its rows fill: an upgrade that adds a telemetry column
- * can still send again what the previous version wrote down (its rows lack that column).
+ * A file names the columns its rows fill, and their types: an upgrade that adds a telemetry column
+ * can still send again what the previous version wrote down (its rows lack that column), and one
+ * that changes a type gets an error naming the column, not misread bytes.
  *
  * A file is written (to a temporary name, then renamed) before the insert starts, so a crash leaves
  * either no file and no insert, or the whole file. No fsync: a process that dies keeps what it wrote
@@ -60,15 +62,15 @@ export class PendingInserts {
     return this.#left || this.#files.size > 0;
   }
 
-  /** Writes an insert down, with the columns its rows fill; call before sending it. */
-  write(token: string, columns: readonly string[], tsv: Buffer): void {
+  /** Writes an insert down (`RowBinaryWithNamesAndTypes`); call before sending it. */
+  write(token: string, bytes: Buffer): void {
     // The time in the name orders what a restart sends again; the token may hold any character.
-    const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${SUFFIX}`;
+    const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`;
     const file = this.#files.get(token) ?? join(this.#dir, name);
     this.#files.set(token, file);
     const fd = openSync(`${file}.tmp`, "w");
     try {
-      writevSync(fd, [Buffer.from(`${columns.join("\t")}\n`), tsv]);
+      writeSync(fd, bytes);
     } finally {
       closeSync(fd);
     }
@@ -106,7 +108,7 @@ export class PendingInserts {
 
   #names(): string[] {
     return readdirSync(this.#dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && (e.name.endsWith(SUFFIX) || e.name.endsWith(ROWS_ONLY)))
+      .filter((e) => e.isFile() && SUFFIXES.some((suffix) => e.name.endsWith(suffix)))
       .map((e) => e.name)
       .sort();
   }
@@ -114,15 +116,12 @@ export class PendingInserts {
   #read(name: string): PendingInsert {
     const file = join(this.#dir, name);
     const bytes = readFileSync(file);
-    const named = name.endsWith(SUFFIX);
-    const token = decodeURIComponent(name.slice(name.indexOf("-") + 1, -(named ? SUFFIX : ROWS_ONLY).length));
-    if (!named) return { token, columns: undefined, tsv: bytes, file };
+    const suffix = SUFFIXES.find((candidate) => name.endsWith(candidate)) as string;
+    const token = decodeURIComponent(name.slice(name.indexOf("-") + 1, -suffix.length));
+    if (suffix === BINARY) return { format: "RowBinary", token, bytes, file };
+    if (suffix === TEXT) return { format: "TabSeparated", token, columns: undefined, bytes, file };
     const end = bytes.indexOf(10);
-    return {
-      token,
-      columns: bytes.subarray(0, end).toString("utf8").split("\t"),
-      tsv: bytes.subarray(end + 1),
-      file,
-    };
+    const columns = bytes.subarray(0, end).toString("utf8").split("\t");
+    return { format: "TabSeparated", token, columns, bytes: bytes.subarray(end + 1), file };
   }
 }

@@ -13,10 +13,9 @@ import {
   envelopeRows,
   identityOf,
   type QuarantineRow,
-  TELEMETRY_COLUMNS,
   type TelemetryRow,
+  TelemetryRowBinary,
   type TelemetryStore,
-  TelemetryTsv,
 } from "@lifeline/store";
 import { dedupToken } from "./dedup-token.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
@@ -106,7 +105,11 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   return async (batch: StreamMessage[]): Promise<void> => {
     if (options.pending?.waiting) {
       // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
-      const resent = await options.pending.replay((p) => store.insertTelemetryText(p.tsv, p.token, p.columns));
+      const resent = await options.pending.replay((p) =>
+        p.format === "RowBinary"
+          ? store.insertTelemetryBinary(p.bytes, p.token)
+          : store.insertTelemetryText(p.bytes, p.token, p.columns),
+      );
       if (resent > 0) options.log?.info("inserts not seen committed sent again", { inserts: resent });
       stats.resentInserts += resent;
     }
@@ -114,7 +117,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
-    const tsv = new TelemetryTsv();
+    const rows = new TelemetryRowBinary();
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
@@ -165,7 +168,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         const earliest = earliestTs(envelope);
         const lookUp =
           entry.resend || earliest <= lookUpUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
-        if (!m.redelivered && !lookUp) tsv.addEnvelope(envelope, m.seq);
+        if (!m.redelivered && !lookUp) rows.addEnvelope(envelope, m.seq);
         else for (const row of envelopeRows(envelope, m.seq)) (m.redelivered ? redelivered : suspect).push(row);
       }
     }
@@ -178,7 +181,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       for (const row of redelivered) perMessage.set(row.stream_seq, (perMessage.get(row.stream_seq) ?? 0) + 1);
       for (const row of redelivered) {
         const storedRows = counts.get(row.stream_seq) ?? 0;
-        if (storedRows === 0) tsv.addRow(row);
+        if (storedRows === 0) rows.addRow(row);
         else if (storedRows === perMessage.get(row.stream_seq)) stats.replayedRows++;
         else suspect.push(row);
       }
@@ -188,20 +191,20 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       const found = await store.storedIdentities(suspect);
       for (const row of suspect) {
         if (found.has(identityOf(row))) stats.replayedRows++;
-        else tsv.addRow(row);
+        else rows.addRow(row);
       }
     }
     const token = dedupToken("tlm", batch);
-    const text = tsv.toBuffer();
+    const bytes = rows.toBuffer();
     // Nothing to write down when every row was a replay: no insert is sent.
-    if (text.length > 0) options.pending?.write(token, TELEMETRY_COLUMNS, text);
-    await store.insertTelemetryText(text, token);
+    if (bytes.length > 0) options.pending?.write(token, bytes);
+    await store.insertTelemetryBinary(bytes, token);
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);
     const at = now();
     for (const { source, seq } of met) stored.add(source, seq, at);
     stats.envelopes += met.length;
-    stats.rows += tsv.rows;
+    stats.rows += rows.rows;
     stats.quarantined += quarantined.length;
   };
 }

@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Envelope, telemetrySubject } from "@lifeline/contracts";
-import { ChdbDriver, TELEMETRY_COLUMNS, TelemetryStore, TelemetryTsv } from "@lifeline/store";
+import {
+  ChdbDriver,
+  envelopeRows,
+  TELEMETRY_COLUMNS,
+  TelemetryRowBinary,
+  TelemetryStore,
+  toTabSeparated,
+} from "@lifeline/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dedupToken } from "../src/dedup-token.ts";
 import type { StreamMessage } from "../src/jetstream-puller.ts";
@@ -67,17 +74,17 @@ describe("an insert cut off between the raw table and the rollups", () => {
     const envelopes = Array.from({ length: 20 }, (_, i) => envelope(i + 1));
     const batch = messages(envelopes, false);
     const token = dedupToken("tlm", batch);
-    const tsv = new TelemetryTsv();
-    for (const m of batch) tsv.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
-    const text = tsv.toBuffer();
+    const rows = new TelemetryRowBinary();
+    for (const m of batch) rows.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
+    const bytes = rows.toBuffer();
 
     // The crash, reproduced: the insert was written down, ClickHouse committed the raw part, and the
     // process died before the 1-minute view (and so the views fed by it) wrote theirs.
     const pendingDir = join(dir, "pending");
-    new PendingInserts(pendingDir).write(token, TELEMETRY_COLUMNS, text);
+    new PendingInserts(pendingDir).write(token, bytes);
     await store.driver.query("DETACH TABLE telemetry_1m_mv");
     try {
-      await store.insertTelemetryText(text, token);
+      await store.insertTelemetryBinary(bytes, token);
     } finally {
       await store.driver.query("ATTACH TABLE telemetry_1m_mv");
     }
@@ -96,7 +103,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     expect(readdirSync(pendingDir)).toEqual([]);
 
     // Sent once more (say the next run also crashed before forgetting it): nothing changes.
-    await store.insertTelemetryText(text, token);
+    await store.insertTelemetryBinary(bytes, token);
     expect(await counts()).toEqual({ raw: 63, minutes: 63, hours: 63, index: 63 });
     const distinct = await store.driver.query<{ n: string }>(
       "SELECT uniqExact(gateway, boot_id, seq, idx) AS n FROM telemetry WHERE site = 'heat-3'",
@@ -124,12 +131,12 @@ describe("an insert cut off between the raw table and the rollups", () => {
     // as one cut off by a timeout after the server wrote the raw part.
     let failNext = true;
     const flaky = await TelemetryStore.open(store.driver);
-    flaky.insertTelemetryText = async (text: Buffer, token: string) => {
-      if (!failNext) return store.insertTelemetryText(text, token);
+    flaky.insertTelemetryBinary = async (bytes: Buffer, token: string) => {
+      if (!failNext) return store.insertTelemetryBinary(bytes, token);
       failNext = false;
       await store.driver.query("DETACH TABLE telemetry_1m_mv");
       try {
-        await store.insertTelemetryText(text, token);
+        await store.insertTelemetryBinary(bytes, token);
       } finally {
         await store.driver.query("ATTACH TABLE telemetry_1m_mv");
       }
@@ -162,13 +169,10 @@ describe("an insert cut off between the raw table and the rollups", () => {
     expect(await count("telemetry_1h", "sum(samples)")).toBe(30);
   });
 
-  it("is sent with the columns it names, and a file of the first version (rows only) with today's", async () => {
+  it("sends files of earlier versions: TabSeparated with the columns they name, or rows only with today's", async () => {
     const site = "heat-5";
-    const tsvOf = (seqs: number[]) => {
-      const tsv = new TelemetryTsv();
-      for (const seq of seqs) tsv.addEnvelope({ ...envelope(seq), site }, seq + 100);
-      return tsv.toBuffer();
-    };
+    const tsvOf = (seqs: number[]) =>
+      toTabSeparated(seqs.flatMap((seq) => envelopeRows({ ...envelope(seq), site }, seq + 100)));
     // Written by a version whose columns came in another order (as after a migration): the rows and
     // the header reversed.
     const reversed = (text: Buffer) =>
@@ -181,10 +185,16 @@ describe("an insert cut off between the raw table and the rollups", () => {
           .join(""),
       );
     const pendingDir = join(dir, "pending-4");
-    new PendingInserts(pendingDir).write("tlm-named", [...TELEMETRY_COLUMNS].reverse(), reversed(tsvOf([300, 301])));
     mkdirSync(pendingDir, { recursive: true });
+    const header = Buffer.from(`${[...TELEMETRY_COLUMNS].reverse().join("\t")}\n`);
+    writeFileSync(
+      join(pendingDir, `000000000000002-${encodeURIComponent("tlm-named")}.tsvn`),
+      Buffer.concat([header, reversed(tsvOf([300, 301]))]),
+    );
     writeFileSync(join(pendingDir, `000000000000001-${encodeURIComponent("tlm-first")}.tsv`), tsvOf([302]));
-    expect(new PendingInserts(pendingDir).left().map((p) => [p.token, p.columns?.[0]])).toEqual([
+    expect(
+      new PendingInserts(pendingDir).left().map((p) => [p.token, p.format === "TabSeparated" && p.columns?.[0]]),
+    ).toEqual([
       ["tlm-first", undefined],
       ["tlm-named", "stream_seq"],
     ]);

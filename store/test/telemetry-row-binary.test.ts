@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Envelope } from "@lifeline/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChdbDriver } from "../src/chdb-driver.ts";
+import { rowBinaryColumns, TELEMETRY_ROW_BINARY_COLUMNS, TelemetryRowBinary } from "../src/telemetry-row-binary.ts";
+import { TELEMETRY_COLUMNS } from "../src/telemetry-rows.ts";
+import { TelemetryStore } from "../src/telemetry-store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "lifeline-rowbinary-"));
+let store: TelemetryStore;
+
+beforeAll(async () => {
+  store = await TelemetryStore.open(new ChdbDriver(dir));
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const T0 = Date.UTC(2026, 10, 30, 8, 0, 0, 123);
+
+/** Values chosen to break a careless encoder: 64-bit counters, times before 1970, long and escaped strings. */
+const envelope: Envelope = {
+  v: 1,
+  site: "pipe-2",
+  gateway: "gw-9",
+  device: "flow-7",
+  bootId: "boot-rb",
+  seq: 2 ** 40 + 3,
+  readings: [
+    { metric: "flow", ts: T0, value: 0.1 + 0.2, unit: "m³/h", quality: "good" },
+    { metric: "pressure", ts: -5, value: -1e300, unit: "", quality: "bad" },
+    // 200 bytes: its length takes two bytes of varint. 2570 is 0x0A0A: two line feeds as bytes.
+    { metric: "x".repeat(200), ts: 4102444800000, value: 2570, unit: "k\tW\n\\", quality: "uncertain" },
+  ],
+};
+
+const stored = (site: string) =>
+  store.driver.query<Record<string, unknown>>(
+    `SELECT site, gateway, device, metric, toUnixTimestamp64Milli(ts) AS ts, value, unit, quality, boot_id,
+            toString(seq) AS seq, idx, toString(stream_seq) AS stream_seq
+     FROM telemetry WHERE site = {site:String} ORDER BY idx`,
+    { site },
+  );
+
+describe("TelemetryRowBinary", () => {
+  it("stores every value of an envelope exactly, and a batch sent twice under one token once", async () => {
+    const batch = new TelemetryRowBinary();
+    batch.addEnvelope(envelope, 2 ** 50 + 1);
+    expect(batch.rows).toBe(3);
+    expect(await store.insertTelemetryBatch(batch, "rb-1")).toBe(3);
+    await store.insertTelemetryBinary(batch.toBuffer(), "rb-1");
+    const common = {
+      site: "pipe-2",
+      gateway: "gw-9",
+      device: "flow-7",
+      boot_id: "boot-rb",
+      seq: String(2 ** 40 + 3),
+      stream_seq: String(2 ** 50 + 1),
+    };
+    expect(await stored("pipe-2")).toEqual([
+      { ...common, metric: "flow", ts: T0, value: 0.30000000000000004, unit: "m³/h", quality: "good", idx: 0 },
+      { ...common, metric: "pressure", ts: -5, value: -1e300, unit: "", quality: "bad", idx: 1 },
+      {
+        ...common,
+        metric: "x".repeat(200),
+        ts: 4102444800000,
+        value: 2570,
+        unit: "k\tW\n\\",
+        quality: "uncertain",
+        idx: 2,
+      },
+    ]);
+  });
+
+  it("writes rows the same as envelopes, growing past its first buffer", async () => {
+    const many: Envelope = {
+      ...envelope,
+      site: "pipe-3",
+      readings: Array.from({ length: 300 }, (_, i) => ({
+        metric: `m${i}`,
+        ts: T0 + i,
+        value: i / 8,
+        unit: "bar",
+        quality: "good" as const,
+      })),
+    };
+    const fromEnvelope = new TelemetryRowBinary(1);
+    fromEnvelope.addEnvelope(many, 77);
+    const fromRows = TelemetryRowBinary.fromRows(
+      many.readings.map((r, idx) => ({
+        ...r,
+        site: many.site,
+        gateway: many.gateway,
+        device: many.device,
+        boot_id: many.bootId,
+        seq: many.seq,
+        idx,
+        stream_seq: 77,
+      })),
+    );
+    expect(fromRows.toBuffer().equals(fromEnvelope.toBuffer())).toBe(true);
+    expect(fromEnvelope.toBuffer().length).toBeGreaterThan(4096);
+    await store.insertTelemetryBatch(fromRows, "rb-2");
+    const sums = await store.driver.query<{ n: number; total: number }>(
+      "SELECT count() AS n, sum(value) AS total FROM telemetry WHERE site = 'pipe-3'",
+    );
+    expect(sums).toEqual([{ n: 300, total: (299 * 300) / 2 / 8 }]);
+  });
+
+  it("names its columns and their types in the header, and is empty without rows", () => {
+    const batch = new TelemetryRowBinary();
+    expect(batch.toBuffer().length).toBe(0);
+    batch.addEnvelope(envelope, 1);
+    expect(rowBinaryColumns(batch.toBuffer())).toEqual([...TELEMETRY_COLUMNS]);
+    expect(TELEMETRY_ROW_BINARY_COLUMNS.map(([name]) => name)).toEqual([...TELEMETRY_COLUMNS]);
+    expect(() => rowBinaryColumns(batch.toBuffer().subarray(0, 5))).toThrow("the RowBinary header is cut short");
+  });
+
+  it("refuses a batch whose header names a type the table does not have, and stores none of it", async () => {
+    const batch = new TelemetryRowBinary();
+    batch.addEnvelope({ ...envelope, site: "pipe-4" }, 1);
+    const bytes = Buffer.from(batch.toBuffer());
+    // "Float64" → "Float32": the rows no longer match their declared types.
+    const at = bytes.indexOf("Float64");
+    bytes.write("Float32", at);
+    const failure = await store.insertTelemetryBinary(bytes, "rb-4").catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: "STORE_INSERT_FAILED" });
+    expect((failure as Error).message).toMatch(/^insert into telemetry failed: /);
+    expect(await stored("pipe-4")).toEqual([]);
+  });
+});
