@@ -9,6 +9,8 @@ import { checkIdentifiers, lineCount, settingsClause, stringLiteral } from "./in
 import { StoreError } from "./store-error.ts";
 import { rowBinaryColumns } from "./telemetry-row-binary.ts";
 
+const emptiedInsertDirs = new Set<string>();
+
 /**
  * Embedded ClickHouse. chdb allows one data directory per process and no second process on it,
  * so the process that writes is also the one that answers queries. All calls are the async
@@ -19,14 +21,19 @@ export class ChdbDriver implements ClickHouseDriver {
   #session: Session | undefined;
   /** Where inserted rows wait for ClickHouse to read them; emptied at start (one process per data directory). */
   readonly #insertDir: string;
+  /** Names this driver's files apart from another driver's on the same folder. */
+  readonly #insertPrefix = randomUUID();
   #inserts = 0;
 
   constructor(path: string) {
     mkdirSync(path, { recursive: true });
     this.path = path;
     this.#insertDir = join(path, "insert-files");
-    rmSync(this.#insertDir, { recursive: true, force: true });
-    mkdirSync(this.#insertDir);
+    // What a previous process left; a second driver on this folder in the same process (a reader)
+    // must not delete the files of the first one's inserts in flight.
+    if (!emptiedInsertDirs.has(this.#insertDir)) rmSync(this.#insertDir, { recursive: true, force: true });
+    emptiedInsertDirs.add(this.#insertDir);
+    mkdirSync(this.#insertDir, { recursive: true });
     this.#session = new Session(path);
   }
 
@@ -92,7 +99,7 @@ export class ChdbDriver implements ClickHouseDriver {
     settings: Record<string, string | number>,
   ): Promise<void> {
     const session = this.#open();
-    const file = join(this.#insertDir, `${++this.#inserts}`);
+    const file = join(this.#insertDir, `${this.#insertPrefix}-${++this.#inserts}`);
     try {
       const names = checkIdentifiers(table, columns());
       const clause = settingsClause(settings);
