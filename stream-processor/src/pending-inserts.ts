@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -68,12 +68,7 @@ export class PendingInserts {
     const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`;
     const file = this.#files.get(token) ?? join(this.#dir, name);
     this.#files.set(token, file);
-    const fd = openSync(`${file}.tmp`, "w");
-    try {
-      writeSync(fd, bytes);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(`${file}.tmp`, bytes);
     renameSync(`${file}.tmp`, file);
   }
 
