@@ -10,7 +10,9 @@ export type StoreErrorCode =
   /** A Native answer with a column type the reader does not know. */
   | "STORE_NATIVE_UNSUPPORTED"
   /** A Native answer that ends in the middle of a value. */
-  | "STORE_NATIVE_TRUNCATED";
+  | "STORE_NATIVE_TRUNCATED"
+  /** A RowBinary batch whose header does not say what its columns are. */
+  | "STORE_ROWBINARY_MALFORMED";
 
 export class StoreError extends LifelineError {
   declare readonly code: StoreErrorCode;

@@ -1,4 +1,5 @@
 import type { Envelope } from "@lifeline/contracts";
+import { StoreError } from "./store-error.ts";
 import type { TelemetryRow } from "./telemetry-rows.ts";
 
 /**
@@ -184,7 +185,7 @@ export function rowBinaryColumns(bytes: Uint8Array): string[] {
     let n = 0;
     for (let shift = 0; ; shift += 7) {
       const byte = bytes[at++];
-      if (byte === undefined || shift > 28) throw new Error("the RowBinary header is cut short");
+      if (byte === undefined || shift > 28) throw malformed();
       n += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return n;
     }
@@ -193,9 +194,13 @@ export function rowBinaryColumns(bytes: Uint8Array): string[] {
   const names: string[] = [];
   for (let i = 0; i < count; i++) {
     const length = varint();
-    if (at + length > bytes.length) throw new Error("the RowBinary header is cut short");
+    if (at + length > bytes.length) throw malformed();
     names.push(Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8"));
     at += length;
   }
   return names;
+}
+
+function malformed(): StoreError {
+  return new StoreError("STORE_ROWBINARY_MALFORMED", "the RowBinary header is cut short");
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -18,6 +18,9 @@ const NAMED_TEXT = ".tsvn";
 /** TabSeparated rows only (the first version). */
 const TEXT = ".tsv";
 const SUFFIXES = [BINARY, NAMED_TEXT, TEXT];
+/** Where inserts ClickHouse refused for good are kept, each with a `.reason.txt`. */
+const REFUSED = "refused";
+const REASON = ".reason.txt";
 
 /**
  * Inserts written down before ClickHouse is asked to commit them, and forgotten once it did.
@@ -88,17 +91,51 @@ export class PendingInserts {
    * Sends every insert written down and not seen committed (left by a previous run, or failed in
    * this one) again, under its own token, oldest first, and forgets each once it went through.
    * Each file is read just before it is sent: only one insert's rows are held at a time.
+   *
+   * An insert ClickHouse refuses for good (`refusal` gives the reason: its rows do not parse, or do
+   * not fit the table) would stop every later batch if it were kept in line; it is set aside in
+   * `refused/` with its reason, for a person to look at. Any other failure is thrown: the insert
+   * stays, to be sent again.
    */
-  async replay(insert: (p: PendingInsert) => Promise<void>): Promise<number> {
-    const names = this.#names();
-    for (const name of names) {
+  async replay(
+    insert: (p: PendingInsert) => Promise<void>,
+    refusal: (error: unknown) => string | undefined = () => undefined,
+  ): Promise<{ sent: number; setAside: number }> {
+    let sent = 0;
+    let setAside = 0;
+    for (const name of this.#names()) {
       const p = this.#read(name);
-      await insert(p);
-      rmSync(p.file, { force: true });
+      try {
+        await insert(p);
+        rmSync(p.file, { force: true });
+        sent++;
+      } catch (error) {
+        const reason = refusal(error);
+        if (reason === undefined) throw error;
+        this.#setAside(name, reason);
+        setAside++;
+      }
       this.#files.delete(p.token);
     }
     this.#left = false;
-    return names.length;
+    return { sent, setAside };
+  }
+
+  /** The inserts set aside as refused, with their reasons. */
+  refused(): { name: string; reason: string }[] {
+    const dir = join(this.#dir, REFUSED);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.endsWith(REASON))
+      .sort()
+      .map((name) => ({ name: name.slice(0, -REASON.length), reason: readFileSync(join(dir, name), "utf8") }));
+  }
+
+  #setAside(name: string, reason: string): void {
+    const dir = join(this.#dir, REFUSED);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}${REASON}`), reason);
+    renameSync(join(this.#dir, name), join(dir, name));
   }
 
   #names(): string[] {

@@ -12,6 +12,7 @@ import {
 import {
   envelopeRows,
   identityOf,
+  insertRefusal,
   type QuarantineRow,
   type TelemetryRow,
   TelemetryRowBinary,
@@ -39,6 +40,8 @@ export interface TelemetrySinkStats {
   redeliveredTwice: number;
   /** Inserts not seen committed (left by a previous run, or failed in this one), sent again (see PendingInserts). */
   resentInserts: number;
+  /** Of those, inserts ClickHouse refused for good (rows that do not parse or fit): set aside, not sent again. */
+  refusedInserts: number;
 }
 
 export interface TelemetrySinkOptions {
@@ -78,6 +81,7 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
     replayedRows: 0,
     redeliveredTwice: 0,
     resentInserts: 0,
+    refusedInserts: 0,
   };
 }
 
@@ -105,13 +109,19 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
   return async (batch: StreamMessage[]): Promise<void> => {
     if (options.pending?.waiting) {
       // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
-      const resent = await options.pending.replay((p) =>
-        p.format === "RowBinary"
-          ? store.insertTelemetryBinary(p.bytes, p.token)
-          : store.insertTelemetryText(p.bytes, p.token, p.columns),
+      const { sent, setAside } = await options.pending.replay(
+        (p) =>
+          p.format === "RowBinary"
+            ? store.insertTelemetryBinary(p.bytes, p.token)
+            : store.insertTelemetryText(p.bytes, p.token, p.columns),
+        insertRefusal,
       );
-      if (resent > 0) options.log?.info("inserts not seen committed sent again", { inserts: resent });
-      stats.resentInserts += resent;
+      if (sent > 0) options.log?.info("inserts not seen committed sent again", { inserts: sent });
+      // Its messages, unless it was committed in raw, come back from JetStream and are stored anew;
+      // what a refused insert would have repaired in the rollups stays missing, and is said here.
+      if (setAside > 0) options.log?.error("inserts refused by ClickHouse set aside", { inserts: setAside });
+      stats.resentInserts += sent;
+      stats.refusedInserts += setAside;
     }
     if (lookUpUpTo === undefined) {
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);

@@ -218,3 +218,42 @@ describe("an insert cut off between the raw table and the rollups", () => {
     ]);
   });
 });
+
+describe("an insert ClickHouse refuses for good", () => {
+  it("is set aside with its reason instead of stopping every later batch; a good one is still sent", async () => {
+    const site = "heat-6";
+    const pendingDir = join(dir, "pending-5");
+    mkdirSync(pendingDir, { recursive: true });
+    const batchOf = (seqs: number[]) => {
+      const rows = new TelemetryRowBinary();
+      for (const seq of seqs) rows.addEnvelope({ ...envelope(seq), site }, seq + 100);
+      return rows.toBuffer();
+    };
+    const cutShort = batchOf([400]);
+    // A batch whose last bytes are missing (the disk lost them), a text file with a row that does not
+    // parse, and a good batch written after both.
+    writeFileSync(join(pendingDir, "000000000000001-tlm-cut.rbn"), cutShort.subarray(0, cutShort.length - 3));
+    const header = `${TELEMETRY_COLUMNS.join("\t")}\n`;
+    writeFileSync(join(pendingDir, "000000000000002-tlm-text.tsvn"), `${header}not\ta\trow\n`);
+    writeFileSync(join(pendingDir, "000000000000003-tlm-good.rbn"), batchOf([401]));
+
+    const stats = emptyTelemetrySinkStats();
+    const pending = new PendingInserts(pendingDir);
+    const sink = telemetrySink(store, stats, { replayCheckAfterMs: 2 * 3_600_000, pending });
+    await sink(messages([{ ...envelope(402), site }], false));
+    expect(stats).toMatchObject({ resentInserts: 1, refusedInserts: 2, rows: 3 });
+    expect(readdirSync(pendingDir)).toEqual(["refused"]);
+    const refused = pending.refused();
+    expect(refused.map((r) => r.name)).toEqual(["000000000000001-tlm-cut.rbn", "000000000000002-tlm-text.tsvn"]);
+    expect(refused[0]?.reason).toMatch(/^insert into telemetry failed: Code: 33\. .*Cannot read all data/);
+    expect(refused[1]?.reason).toMatch(/^insert into telemetry failed: Code: (6|27|72)\./);
+    const seqs = await store.driver.query<{ seq: string }>(
+      `SELECT DISTINCT toString(seq) AS seq FROM telemetry WHERE site = '${site}' ORDER BY seq`,
+    );
+    expect(seqs.map((r) => r.seq)).toEqual(["401", "402"]);
+
+    // The next batch does not meet them again.
+    await sink(messages([{ ...envelope(403), site }], false));
+    expect(stats).toMatchObject({ resentInserts: 1, refusedInserts: 2, rows: 6 });
+  });
+});
