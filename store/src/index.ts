@@ -11,6 +11,7 @@ export type { ClickHouseDriver } from "./clickhouse-driver.ts";
 export { ClickHouseHttpDriver, type ClickHouseHttpOptions } from "./clickhouse-http-driver.ts";
 export { createTable, createView, type DdlContext, localTable, onCluster, type TableDdl } from "./ddl-context.ts";
 export { bucketCount, FILL_MODES, type FillMode, fillGaps, MAX_FILLED_BUCKETS } from "./gap-fill.ts";
+export { insertRefusal } from "./insert-refusal.ts";
 export { MIGRATIONS, type Migration, migrate } from "./migrations.ts";
 export { type DictionaryColumn, decodeNative, type NativeColumn, toDictionaryColumn } from "./native-format.ts";
 export { driverFromEnv, type OpenDriverOptions, openDriver } from "./open-driver.ts";
@@ -39,7 +40,6 @@ export {
 export { type SeriesSqlOptions, seriesSql } from "./series-sql.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 export { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
-export { insertRefusal } from "./insert-refusal.ts";
 export { rowBinaryColumns, TELEMETRY_ROW_BINARY_COLUMNS, TelemetryRowBinary } from "./telemetry-row-binary.ts";
 export {
   envelopeRows,
