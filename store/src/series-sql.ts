@@ -18,7 +18,7 @@ export interface SeriesQuery extends SeriesSelector {
 export interface SeriesSqlOptions {
   /** ORDER BY series and time (exports, answers cut at the limit); unordered is 20 ms faster per 72k buckets. */
   ordered?: boolean;
-  /** A `unit` column (raw readings carry theirs; buckets read it from the series index). */
+  /** A `unit` column (raw readings carry theirs; a bucket the last of its readings'). */
   unit?: boolean;
 }
 

@@ -80,6 +80,27 @@ describe("TelemetryStore", () => {
     });
   });
 
+  it("gives a series the unit of its latest reading, raw and in buckets, when a device's unit changed", async () => {
+    const meter = (i: number, unit: string): TelemetryRow => ({
+      ...row(i, i),
+      device: "flow-re",
+      metric: "flow",
+      unit,
+      stream_seq: 1000 + i,
+    });
+    // Re-commissioned between the 2nd and 3rd reading: litres per second, then cubic metres per hour.
+    await store.insertTelemetry([meter(0, "l/s"), meter(1, "l/s"), meter(2, "m3/h"), meter(3, "m3/h")], "unit-change");
+    const q = { devices: ["flow-re"], metrics: ["flow"], from: T0, to: T0 + 60_000, limit: 10 };
+    const raw = await store.series({ ...q, aggs: [] });
+    const minute = await store.seriesColumns({ ...q, stepMs: 60_000, aggs: ["max"] });
+    const hour = await store.seriesColumns({ ...q, to: T0 + 3_600_000, stepMs: 3_600_000, aggs: ["max"] });
+    expect([raw, minute, hour].map((r) => [r.source, r.series[0]?.unit])).toEqual([
+      ["telemetry", "m3/h"],
+      ["telemetry_1m", "m3/h"],
+      ["telemetry_1h", "m3/h"],
+    ]);
+  });
+
   it("says when the answer was cut at the limit", async () => {
     const result = await store.series({ ...one, from: T0, to: T0 + 60_000, aggs: [], limit: 2 });
     expect(result.series[0]?.points.map((p) => p.ts)).toEqual([T0, T0 + 15_000]);
