@@ -66,7 +66,7 @@ export class ChdbDriver implements ClickHouseDriver {
     }
   }
 
-  /** TabSeparated rows: see {@link insertFile}. `rowsWritten` counts the rows of the batch. */
+  /** TabSeparated rows: see `#insertFile`. `rowsWritten` counts the rows of the batch. */
   async insertTabSeparated(
     table: string,
     columns: readonly string[],
@@ -93,6 +93,7 @@ export class ChdbDriver implements ClickHouseDriver {
    */
   async #insertFile(
     table: string,
+    /** Called inside the error handling: a RowBinary header that cannot be read fails the insert. */
     columns: () => readonly string[],
     rows: Buffer,
     format: string,
@@ -155,7 +156,7 @@ export class ChdbDriver implements ClickHouseDriver {
     const file = join(tmpdir(), `lifeline-export-${randomUUID()}.parquet`);
     try {
       await this.exec(
-        `SELECT * FROM (${sql}) INTO OUTFILE '${file}' TRUNCATE FORMAT Parquet
+        `SELECT * FROM (${sql}) INTO OUTFILE ${stringLiteral(file)} TRUNCATE FORMAT Parquet
          SETTINGS max_threads = 1, output_format_parquet_row_group_size = 100000`,
         params,
       );
