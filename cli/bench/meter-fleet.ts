@@ -1,5 +1,5 @@
 import { telemetryTopic } from "@lifeline/contracts";
-import mqtt, { type MqttClient } from "mqtt";
+import { MqttPublisher } from "./mqtt-publisher.ts";
 
 export interface FleetOptions {
   mqttUrl: string;
@@ -22,11 +22,12 @@ const UNITS = ["kWh", "kW", "V", "A", "Hz"];
 
 /**
  * Smart meters over MQTT: each connection publishes envelopes with QoS 1 and counts PUBACKs.
- * Payloads are built from a template (the generator must cost little next to what it measures).
+ * Payloads are built from a template and sent by `MqttPublisher`, not mqtt.js: the generator shares
+ * the machine with what it measures and must cost little next to it.
  */
 export class MeterFleet {
   readonly #o: FleetOptions;
-  readonly #clients: MqttClient[] = [];
+  readonly #clients: MqttPublisher[] = [];
   readonly #seq: number[] = [];
   /** A fresh boot id per fleet, as a device restarting gets: fleets reusing meter ids stay apart. */
   readonly #bootId = `b${Math.random().toString(36).slice(2, 10)}`;
@@ -40,20 +41,14 @@ export class MeterFleet {
   async connect(): Promise<void> {
     for (let i = 0; i < this.#o.meters; i++) {
       const id = `m${String(i).padStart(5, "0")}`;
-      this.#clients.push(
-        await mqtt.connectAsync(this.#o.mqttUrl, {
-          clientId: `${this.#o.site}-${id}`,
-          clean: true,
-          reconnectPeriod: 500,
-        }),
-      );
+      this.#clients.push(await MqttPublisher.connect(this.#o.mqttUrl, `${this.#o.site}-${id}`));
       this.#seq.push(0);
     }
   }
 
   /** One message from meter `i`; `onAck` runs when its PUBACK arrives. */
   #publish(i: number, ts: number, readings: number, onAck?: () => void): void {
-    const client = this.#clients[i] as MqttClient;
+    const client = this.#clients[i] as MqttPublisher;
     const meter = `m${String(i).padStart(5, "0")}`;
     const seq = this.#seq[i] as number;
     this.#seq[i] = seq + 1;
@@ -65,7 +60,7 @@ export class MeterFleet {
     const route = { site: this.#o.site, gateway: meter, device: meter };
     const payload = `{"v":1,"site":"${route.site}","gateway":"${meter}","device":"${meter}","bootId":"${this.#bootId}","seq":${seq},"readings":[${body}]}`;
     this.#sent++;
-    client.publish(telemetryTopic(route), payload, { qos: 1 }, (error) => {
+    client.publish(telemetryTopic(route), payload, (error) => {
       if (!error) this.#acked++;
       onAck?.();
     });
@@ -125,6 +120,6 @@ export class MeterFleet {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#clients.map((c) => c.endAsync(true)));
+    await Promise.all(this.#clients.map((c) => c.close()));
   }
 }
