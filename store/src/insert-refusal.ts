@@ -17,11 +17,13 @@ const DATA_REFUSED = new Map<number, string>([
   [72, "CANNOT_PARSE_NUMBER"],
   [117, "INCORRECT_DATA"],
   [131, "TOO_LARGE_STRING_SIZE"],
+  // A CHECK constraint on the table (an operator's plausibility limit, say) that a row breaks.
+  [469, "VIOLATED_CONSTRAINT"],
 ]);
 
 /**
- * Why an insert failed for good, when it did: its rows do not parse, or do not fit the table's
- * columns (a malformed RowBinary header included). Undefined for anything that may pass when sent
+ * Why an insert failed for good, when it did: its rows do not parse, do not fit the table's
+ * columns (a malformed RowBinary header included), or break one of its constraints. Undefined for anything that may pass when sent
  * again (ClickHouse gone, a timeout, too many parts). Both drivers put ClickHouse's `Code: N` in
  * their messages.
  */

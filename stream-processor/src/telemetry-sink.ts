@@ -22,6 +22,7 @@ import { dedupToken } from "./dedup-token.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import { payloadText } from "./payload-text.ts";
 import type { PendingInserts } from "./pending-inserts.ts";
+import { type BatchPart, isolateRefused } from "./refused-batch.ts";
 import { SeenEnvelopes } from "./seen-envelopes.ts";
 
 export interface TelemetrySinkStats {
@@ -42,6 +43,11 @@ export interface TelemetrySinkStats {
   resentInserts: number;
   /** Of those, inserts ClickHouse refused for good (rows that do not parse or fit): set aside, not sent again. */
   refusedInserts: number;
+  /**
+   * Batches ClickHouse refused for good when first sent (a table constraint, say): stored in halves,
+   * and the envelopes it still refused alone quarantined with its reason (see `isolateRefused`).
+   */
+  refusedBatches: number;
 }
 
 export interface TelemetrySinkOptions {
@@ -82,6 +88,7 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
     redeliveredTwice: 0,
     resentInserts: 0,
     refusedInserts: 0,
+    refusedBatches: 0,
   };
 }
 
@@ -131,6 +138,9 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
+    /** What each envelope put in the batch, to find the ones ClickHouse refuses if it refuses the batch. */
+    const parts: BatchPart[] = [];
+    const partOf = new Map<TelemetryRow, BatchPart>();
     const oldest = now() - options.replayCheckAfterMs;
     /** Envelopes of this batch, `site/gateway/boot` and seq, remembered once the batch is stored. */
     const met: { source: string; seq: number }[] = [];
@@ -178,10 +188,23 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         const earliest = earliestTs(envelope);
         const lookUp =
           entry.resend || earliest <= lookUpUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
-        if (!m.redelivered && !lookUp) rows.addEnvelope(envelope, m.seq);
-        else for (const row of envelopeRows(envelope, m.seq)) (m.redelivered ? redelivered : suspect).push(row);
+        if (!m.redelivered && !lookUp) {
+          rows.addEnvelope(envelope, m.seq);
+          parts.push({ message: m, payload: entry.payload, envelope, rows: undefined });
+          continue;
+        }
+        const part: BatchPart = { message: m, payload: entry.payload, envelope, rows: [] };
+        parts.push(part);
+        for (const row of envelopeRows(envelope, m.seq)) {
+          (m.redelivered ? redelivered : suspect).push(row);
+          partOf.set(row, part);
+        }
       }
     }
+    const add = (row: TelemetryRow) => {
+      rows.addRow(row);
+      partOf.get(row)?.rows?.push(row);
+    };
     // Each row checked counts once, also a row of a partly stored message that is looked up twice.
     stats.checkedRows += suspect.length + redelivered.length;
     if (redelivered.length > 0) {
@@ -191,7 +214,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       for (const row of redelivered) perMessage.set(row.stream_seq, (perMessage.get(row.stream_seq) ?? 0) + 1);
       for (const row of redelivered) {
         const storedRows = counts.get(row.stream_seq) ?? 0;
-        if (storedRows === 0) rows.addRow(row);
+        if (storedRows === 0) add(row);
         else if (storedRows === perMessage.get(row.stream_seq)) stats.replayedRows++;
         else suspect.push(row);
       }
@@ -201,20 +224,43 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       const found = await store.storedIdentities(suspect);
       for (const row of suspect) {
         if (found.has(identityOf(row))) stats.replayedRows++;
-        else rows.addRow(row);
+        else add(row);
       }
     }
     const token = dedupToken("tlm", batch);
     const bytes = rows.toBuffer();
     // Nothing to write down when every row was a replay: no insert is sent.
     if (bytes.length > 0) options.pending?.write(token, bytes);
-    await store.insertTelemetryBinary(bytes, token);
+    let storedRows = rows.rows;
+    const refusedIds = new Set<string>();
+    try {
+      await store.insertTelemetryBinary(bytes, token);
+    } catch (error) {
+      const why = insertRefusal(error);
+      if (why === undefined) throw error; // may pass later: the batch is not acknowledged and comes back
+      options.pending?.done(token);
+      stats.refusedBatches++;
+      const toStore = parts.filter((p) => p.rows === undefined || p.rows.length > 0);
+      const result = await isolateRefused(store, toStore, token, why, { pending: options.pending });
+      storedRows = result.rows;
+      for (const { part, reason } of result.refused) {
+        quarantined.push(quarantineRow(part.message, part.payload, "STORE_INSERT_REFUSED", reason));
+        const e = part.envelope;
+        refusedIds.add(`${e.site}/${e.gateway}/${e.bootId}/${e.seq}`);
+      }
+      options.log?.error("ClickHouse refused a batch: the envelopes it refused alone are quarantined", {
+        envelopes: toStore.length,
+        refused: result.refused.length,
+        inserts: result.inserts,
+        reason: why,
+      });
+    }
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);
     const at = now();
-    for (const { source, seq } of met) stored.add(source, seq, at);
-    stats.envelopes += met.length;
-    stats.rows += rows.rows;
+    for (const { source, seq } of met) if (!refusedIds.has(`${source}/${seq}`)) stored.add(source, seq, at);
+    stats.envelopes += met.length - refusedIds.size;
+    stats.rows += storedRows;
     stats.quarantined += quarantined.length;
   };
 }
