@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Envelope, telemetrySubject } from "@lifeline/contracts";
+import type { Envelope } from "@lifeline/contracts";
 import {
   ChdbDriver,
   envelopeRows,
@@ -12,9 +12,9 @@ import {
 } from "@lifeline/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dedupToken } from "../src/dedup-token.ts";
-import type { StreamMessage } from "../src/jetstream-puller.ts";
 import { PendingInserts } from "../src/pending-inserts.ts";
 import { emptyTelemetrySinkStats, telemetrySink } from "../src/telemetry-sink.ts";
+import { streamMessages } from "./stream-messages.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-pending-"));
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
@@ -38,17 +38,7 @@ const envelope = (seq: number): Envelope => ({
 });
 
 /** The messages as JetStream delivers them to the sink (stream sequence = envelope seq + 100). */
-const messages = (envelopes: Envelope[], redelivered: boolean): StreamMessage[] =>
-  envelopes.map((e) => ({
-    subject: telemetrySubject(e),
-    data: Buffer.from(JSON.stringify(e)),
-    headers: undefined,
-    seq: e.seq + 100,
-    redelivered,
-    ack() {},
-    nak() {},
-    working() {},
-  }));
+const messages = (envelopes: Envelope[], redelivered: boolean) => streamMessages(envelopes, redelivered, 100);
 
 async function counts(): Promise<Record<string, number>> {
   const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql))[0]?.n ?? 0);

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Envelope, telemetrySubject } from "@lifeline/contracts";
+import type { Envelope } from "@lifeline/contracts";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { StreamMessage } from "../src/jetstream-puller.ts";
 import { PendingInserts } from "../src/pending-inserts.ts";
 import { emptyTelemetrySinkStats, telemetrySink } from "../src/telemetry-sink.ts";
+import { streamMessages } from "./stream-messages.ts";
 
 // A batch ClickHouse refuses for good when it is first sent: here because a row breaks a CHECK
 // constraint an operator put on the raw table (plausible values below 1,000,000).
@@ -31,17 +31,7 @@ const envelope = (site: string, seq: number, value = seq): Envelope => ({
   })),
 });
 
-const messages = (envelopes: Envelope[], redelivered = false): StreamMessage[] =>
-  envelopes.map((e) => ({
-    subject: telemetrySubject(e),
-    data: Buffer.from(JSON.stringify(e)),
-    headers: undefined,
-    seq: e.seq + 1000,
-    redelivered,
-    ack() {},
-    nak() {},
-    working() {},
-  }));
+const messages = (envelopes: Envelope[], redelivered = false) => streamMessages(envelopes, redelivered, 1000);
 
 async function count(sql: string): Promise<number> {
   return Number((await store.driver.query<{ n: string }>(sql))[0]?.n ?? 0);
