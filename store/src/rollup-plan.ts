@@ -146,17 +146,19 @@ export function aggregateSource(sel: SeriesSelector, plan: RollupPlan, aggs: rea
   }
   const columns = [...new Set(aggs.flatMap(columnsFor))];
   const width = plan.table === "telemetry_1h" ? "toStartOfHour" : "toStartOfMinute";
-  const rollup = `SELECT site, device, metric, bucket, unit, samples${columns.map((c) => `, ${c}`).join("")}
-      FROM ${plan.table} WHERE ${where}
-        AND bucket >= fromUnixTimestamp64Milli({rollupFrom:Int64}, 'UTC')
-        AND bucket < fromUnixTimestamp64Milli({rollupTo:Int64}, 'UTC')`;
+  // `bucket` is a DateTime (seconds) and the bounds are whole buckets: compared as DateTime, not as
+  // DateTime64, which converted every row read (Q1 on the 5 M set 8.4 → 7.6 ms in chdb).
+  const inRollup = `${where}
+        AND bucket >= toDateTime(intDiv({rollupFrom:Int64}, 1000), 'UTC')
+        AND bucket < toDateTime(intDiv({rollupTo:Int64}, 1000), 'UTC')`;
   // A range on the rollup's grid has no ragged ends: no raw readings to read (half the time of a
-  // one-series query goes to the empty raw part otherwise).
+  // one-series query goes to the empty raw part otherwise), and no subquery (~1 ms of chdb's time).
   const aligned = plan.rollupFrom === sel.from && plan.rollupTo === sel.to;
   const from = aligned
-    ? `(${rollup})`
+    ? `${plan.table} WHERE ${inRollup}`
     : `(
-      ${rollup}
+      SELECT site, device, metric, bucket, unit, samples${columns.map((c) => `, ${c}`).join("")}
+      FROM ${plan.table} WHERE ${inRollup}
       UNION ALL
       SELECT site, device, metric, ${width}(ts) AS bucket, anyLast(unit) AS unit, count() AS samples
         ${columns.map((c) => `, ${RAW_PARTIAL[c]}`).join("")}
