@@ -28,7 +28,7 @@ export class MqttPublisher {
   /** Opens a TCP connection to `mqtt://host:port` and completes CONNECT/CONNACK (§3.1, §3.2). */
   static connect(url: string, clientId: string, timeoutMs = 10_000): Promise<MqttPublisher> {
     const { hostname, port, protocol } = new URL(url);
-    if (protocol !== "mqtt:") throw new Error(`MqttPublisher: ${url}: only mqtt:// is supported`);
+    if (protocol !== "mqtt:") return Promise.reject(new Error(`MqttPublisher: ${url}: only mqtt:// is supported`));
     return new Promise((resolve, reject) => {
       const socket = connect({ host: hostname, port: Number(port || 1883), noDelay: true });
       const fail = (error: Error) => {

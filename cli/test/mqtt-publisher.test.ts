@@ -123,6 +123,12 @@ describe("MqttPublisher", () => {
     );
   });
 
+  it("rejects a URL that is not mqtt://", async () => {
+    await expect(MqttPublisher.connect("mqtts://127.0.0.1:8883", "pub-tls")).rejects.toThrow(
+      "MqttPublisher: mqtts://127.0.0.1:8883: only mqtt:// is supported",
+    );
+  });
+
   it("rejects when nothing listens", async () => {
     const server = createServer();
     server.listen(0, "127.0.0.1");
