@@ -23,9 +23,9 @@ const DATA_REFUSED = new Map<number, string>([
 
 /**
  * Why an insert failed for good, when it did: its rows do not parse, do not fit the table's
- * columns (a malformed RowBinary header included), or break one of its constraints. Undefined for anything that may pass when sent
- * again (ClickHouse gone, a timeout, too many parts). Both drivers put ClickHouse's `Code: N` in
- * their messages.
+ * columns (a malformed RowBinary header included), or break one of its constraints. Undefined for
+ * anything that may pass when sent again (ClickHouse gone, a timeout, too many parts). Both
+ * drivers put ClickHouse's `Code: N` in their messages.
  */
 export function insertRefusal(error: unknown): string | undefined {
   if (!(error instanceof StoreError) || error.code !== "STORE_INSERT_FAILED") return undefined;

@@ -332,7 +332,6 @@ function inTimeOrder(indices: Int32Array, ts: ArrayLike<number>, stepMs: number 
 
 const seriesKey = (site: string, device: string, metric: string) => `${site}\u0000${device}\u0000${metric}`;
 
-/** The unit of each selected series, from the series index (one row per series once merged). */
 /** An aggregate over no values (`nan`, `inf`: JSON null or a string from ClickHouse) is null here. */
 function finite(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;

@@ -18,24 +18,22 @@ export interface SeriesQuery extends SeriesSelector {
 export interface SeriesSqlOptions {
   /** ORDER BY series and time (exports, answers cut at the limit); unordered is 20 ms faster per 72k buckets. */
   ordered?: boolean;
-  /** A `unit` column (raw readings carry theirs; a bucket the last of its readings'). */
-  unit?: boolean;
 }
 
 /** Builds the SQL and its bound parameters; aggregates come from a closed list, never from input. */
 export function seriesSql(
   q: SeriesQuery,
-  { ordered = true, unit = true }: SeriesSqlOptions = {},
+  { ordered = true }: SeriesSqlOptions = {},
 ): { sql: string; params: Record<string, unknown>; source: string; columns: string[] } {
   if (q.stepMs === undefined) {
     const { where, params } = selectorWhere(q);
-    const columns = ["site", "device", "metric", "t", "value", "quality", ...(unit ? ["unit"] : [])];
+    const columns = ["site", "device", "metric", "t", "value", "quality", "unit"];
     return {
       source: "telemetry",
       columns,
       params: { ...params, from: q.from, to: q.to, ...limitParam(q) },
       // Output aliases must not shadow the `ts` column: ClickHouse resolves aliases in WHERE too.
-      sql: `SELECT site, device, metric, toUnixTimestamp64Milli(ts) AS t, value, toString(quality) AS quality${unit ? ", unit" : ""}
+      sql: `SELECT site, device, metric, toUnixTimestamp64Milli(ts) AS t, value, toString(quality) AS quality, unit
         FROM telemetry WHERE ${where}
           AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
         ${ordered ? "ORDER BY site, device, metric, ts" : ""} ${limitClause(q)}`,
@@ -49,10 +47,10 @@ export function seriesSql(
     .join("");
   return {
     source: plan.table,
-    columns: ["site", "device", "metric", "t", "n", ...(unit ? ["unit"] : []), ...measuredAggregates(q.aggs)],
+    columns: ["site", "device", "metric", "t", "n", "unit", ...measuredAggregates(q.aggs)],
     params: { ...src.params, step: q.stepMs, ...limitParam(q) },
-    sql: `SELECT site, device, metric, ${src.bucketOf("{step:UInt64}")} AS t, toUInt64(${src.count}) AS n
-        ${unit ? ", anyLast(unit) AS unit" : ""}${aggs}
+    sql: `SELECT site, device, metric, ${src.bucketOf("{step:UInt64}")} AS t, toUInt64(${src.count}) AS n,
+        anyLast(unit) AS unit${aggs}
       FROM ${src.from}
       GROUP BY site, device, metric, t ${ordered ? "ORDER BY site, device, metric, t" : ""} ${limitClause(q)}`,
   };
