@@ -138,12 +138,14 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
-    /** What each envelope put in the batch, to find the ones ClickHouse refuses if it refuses the batch. */
-    const parts: BatchPart[] = [];
+    /** Rows looked up before they are added, and the envelope each belongs to. */
     const partOf = new Map<TelemetryRow, BatchPart>();
     const oldest = now() - options.replayCheckAfterMs;
-    /** Envelopes of this batch, `site/gateway/boot` and seq, remembered once the batch is stored. */
-    const met: { source: string; seq: number }[] = [];
+    /**
+     * Envelopes of this batch, `site/gateway/boot` and seq, remembered once the batch is stored; with
+     * what each put in the batch, to find the ones ClickHouse refuses if it refuses the batch.
+     */
+    const met: { source: string; seq: number; part: BatchPart }[] = [];
     const metIds = new Set<string>();
     // A message JetStream redelivered while its first delivery still waited here comes twice in one batch.
     const seen = new Set<number>();
@@ -184,17 +186,16 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
           continue;
         }
         metIds.add(id);
-        met.push({ source, seq: envelope.seq });
         const earliest = earliestTs(envelope);
         const lookUp =
           entry.resend || earliest <= lookUpUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
-        if (!m.redelivered && !lookUp) {
+        const fresh = !m.redelivered && !lookUp;
+        const part: BatchPart = { message: m, payload: entry.payload, envelope, rows: fresh ? undefined : [] };
+        met.push({ source, seq: envelope.seq, part });
+        if (fresh) {
           rows.addEnvelope(envelope, m.seq);
-          parts.push({ message: m, payload: entry.payload, envelope, rows: undefined });
           continue;
         }
-        const part: BatchPart = { message: m, payload: entry.payload, envelope, rows: [] };
-        parts.push(part);
         for (const row of envelopeRows(envelope, m.seq)) {
           (m.redelivered ? redelivered : suspect).push(row);
           partOf.set(row, part);
@@ -232,7 +233,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     // Nothing to write down when every row was a replay: no insert is sent.
     if (bytes.length > 0) options.pending?.write(token, bytes);
     let storedRows = rows.rows;
-    const refusedIds = new Set<string>();
+    const refused = new Set<BatchPart>();
     try {
       await store.insertTelemetryBinary(bytes, token);
     } catch (error) {
@@ -240,13 +241,12 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
       if (why === undefined) throw error; // may pass later: the batch is not acknowledged and comes back
       options.pending?.done(token);
       stats.refusedBatches++;
-      const toStore = parts.filter((p) => p.rows === undefined || p.rows.length > 0);
+      const toStore = met.map((e) => e.part).filter((p) => p.rows === undefined || p.rows.length > 0);
       const result = await isolateRefused(store, toStore, token, why, { pending: options.pending });
       storedRows = result.rows;
       for (const { part, reason } of result.refused) {
         quarantined.push(quarantineRow(part.message, part.payload, "STORE_INSERT_REFUSED", reason));
-        const e = part.envelope;
-        refusedIds.add(`${e.site}/${e.gateway}/${e.bootId}/${e.seq}`);
+        refused.add(part);
       }
       options.log?.error("ClickHouse refused a batch: the envelopes it refused alone are quarantined", {
         envelopes: toStore.length,
@@ -258,8 +258,8 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);
     const at = now();
-    for (const { source, seq } of met) if (!refusedIds.has(`${source}/${seq}`)) stored.add(source, seq, at);
-    stats.envelopes += met.length - refusedIds.size;
+    for (const { source, seq, part } of met) if (!refused.has(part)) stored.add(source, seq, at);
+    stats.envelopes += met.length - refused.size;
     stats.rows += storedRows;
     stats.quarantined += quarantined.length;
   };
