@@ -129,27 +129,23 @@ async function putAlarmRules(site: string): Promise<void> {
 const steps: Step[] = [];
 let best: Step | undefined;
 const rates = values.rates.split(",").map(Number);
+
+/** Smart meters of `site` (alarm rules on) at `rate` readings/s for `forSeconds`, measured. */
+async function meterStep(label: string, site: string, rate: number, forSeconds: number): Promise<Step> {
+  const fleet = new MeterFleet({ mqttUrl, site, meters: Number(values.meters), readingsPerMessage: 3 });
+  await putAlarmRules(site);
+  await fleet.connect();
+  return measure(label, `${rate}/s`, site, fleet, () => fleet.runPaced(rate / 3, forSeconds));
+}
+
 if (Number(values.warmup) > 0) {
   // Fresh processes (JIT, heaps, 200 new connections) made a first step of 70k fail that passed
   // when it came after lower ones: the warm-up is measured and checked like a step, never "best".
   const rate = Math.round((rates[0] as number) / 2);
-  const fleet = new MeterFleet({ mqttUrl, site: "tb-warmup", meters: Number(values.meters), readingsPerMessage: 3 });
-  await putAlarmRules("tb-warmup");
-  await fleet.connect();
-  steps.push(
-    await measure("meters, warm-up (not a step)", `${rate}/s`, "tb-warmup", fleet, () =>
-      fleet.runPaced(rate / 3, Number(values.warmup)),
-    ),
-  );
+  steps.push(await meterStep("meters, warm-up (not a step)", "tb-warmup", rate, Number(values.warmup)));
 }
 for (const rate of rates) {
-  const site = `tb-${rate}`;
-  const fleet = new MeterFleet({ mqttUrl, site, meters: Number(values.meters), readingsPerMessage: 3 });
-  await putAlarmRules(site);
-  await fleet.connect();
-  const step = await measure("meters, 3 per message", `${rate}/s`, site, fleet, () =>
-    fleet.runPaced(rate / 3, seconds),
-  );
+  const step = await meterStep("meters, 3 per message", `tb-${rate}`, rate, seconds);
   steps.push(step);
   // Kept up: the gateway acknowledged the offered rate, and ClickHouse was at most 2 s behind when
   // the load stopped (exactly once is checked at the end, by counting rows and identities).
