@@ -18,6 +18,7 @@ import { type AlertRuleSource, type RuleProblem, type SourcedRule, watchAlertRul
 import { BatchConsumer } from "./batch-consumer.ts";
 import type { InferenceRunner, InferenceSnapshot } from "./inference/inference-runner.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
+import { onItsSubject } from "./on-its-subject.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
 import { SaveSchedule } from "./save-schedule.ts";
 
@@ -51,6 +52,8 @@ export interface AlertRulesStats {
   conditions: number;
   /** Messages that did not decode (the telemetry sink quarantines them; rules skip them). */
   undecodable: number;
+  /** Envelopes on a subject their route does not give (the telemetry sink quarantines them; rules skip them). */
+  misrouted: number;
   /** Messages evaluated again at start, between the saved state and what had been acknowledged. */
   caughtUp: number;
 }
@@ -77,6 +80,7 @@ export class AlertRulesConsumer {
     readings: 0,
     conditions: 0,
     undecodable: 0,
+    misrouted: 0,
     caughtUp: 0,
   };
   #engine: RuleEngine;
@@ -195,9 +199,10 @@ export class AlertRulesConsumer {
   }
 
   #envelopes(m: { subject: string; data: Uint8Array }): Envelope[] {
+    const packed = isPackSubject(m.subject);
     let payloads: Uint8Array[];
     try {
-      payloads = isPackSubject(m.subject) ? decodePack(m.data).map((e) => e.payload) : [m.data];
+      payloads = packed ? decodePack(m.data).map((e) => e.payload) : [m.data];
     } catch {
       this.#stats.undecodable++;
       return [];
@@ -205,8 +210,10 @@ export class AlertRulesConsumer {
     const out: Envelope[] = [];
     for (const p of payloads) {
       const d = tryDecodeEnvelope(p);
-      if (d.ok) out.push(d.envelope);
-      else this.#stats.undecodable++;
+      if (!d.ok) this.#stats.undecodable++;
+      // What the sink does not store must not raise an alert either.
+      else if (!onItsSubject(d.envelope, m.subject, packed)) this.#stats.misrouted++;
+      else out.push(d.envelope);
     }
     return out;
   }

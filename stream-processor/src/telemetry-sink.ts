@@ -5,8 +5,6 @@ import {
   type Logger,
   type PackEntry,
   PackError,
-  packSubject,
-  telemetrySubject,
   tryDecodeEnvelope,
 } from "@lifeline/contracts";
 import {
@@ -20,6 +18,7 @@ import {
 } from "@lifeline/store";
 import { dedupToken } from "./dedup-token.ts";
 import type { StreamMessage } from "./jetstream-puller.ts";
+import { onItsSubject } from "./on-its-subject.ts";
 import { payloadText } from "./payload-text.ts";
 import type { PendingInserts } from "./pending-inserts.ts";
 import { type BatchPart, isolateRefused } from "./refused-batch.ts";
@@ -174,7 +173,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
           continue;
         }
         const envelope = decoded.envelope;
-        if ((pack ? packSubject(envelope.site) : telemetrySubject(envelope)) !== m.subject) {
+        if (!onItsSubject(envelope, m.subject, pack)) {
           const why = `subject ${m.subject} does not match the envelope's route`;
           quarantined.push(quarantineRow(m, entry.payload, "STREAM_SUBJECT_MISMATCH", why));
           continue;

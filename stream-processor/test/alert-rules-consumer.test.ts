@@ -6,6 +6,8 @@ import {
   type AlertCondition,
   alertRuleKey,
   type Envelope,
+  encodePack,
+  packSubject,
   silentLogger,
   telemetrySubject,
 } from "@lifeline/contracts";
@@ -124,6 +126,41 @@ describe("alert rules on the telemetry stream", () => {
     expect(consumer.stats()).toMatchObject({ rules: 0, undecodable: 0 });
     await consumer.stop();
   }, 60_000);
+
+  it("skips what the telemetry sink quarantines: envelopes off their route, and payloads that do not decode", async () => {
+    const bucket = await openAlertRuleBucket(nats);
+    const rule = {
+      id: "level-high-2",
+      site: "flood-2",
+      device: "*",
+      kind: "threshold",
+      metric: "water_level",
+      direction: "above",
+      levels: { IV: 2.0, II: 2.5 },
+    };
+    await bucket.put(alertRuleKey("flood-2", rule.id), JSON.stringify(rule));
+    const consumer = new AlertRulesConsumer({ nats, jsm, log: silentLogger, now: () => T0 });
+    await consumer.start();
+    await until("the rule", async () => (consumer.rules().length === 1 ? true : undefined));
+    const before = (await conditions()).length;
+    const js = jetstream(nats);
+    // Each of these would raise level II on wl-8 if it were evaluated.
+    const offRoute = envelope(T0 + 10_000, 2.6, "wl-8");
+    await js.publish(telemetrySubject({ ...offRoute, site: "flood-3" }), JSON.stringify(offRoute));
+    const packed = envelope(T0 + 11_000, 2.7, "wl-8");
+    const payload = Buffer.from(JSON.stringify(packed));
+    await js.publish(packSubject("flood-3"), encodePack([{ payload, resend: false }]));
+    await js.publish(telemetrySubject(envelope(T0, 0, "wl-8")), '{"v":1,"site":"flood-2"');
+    await js.publish(packSubject("flood-2"), Buffer.from("LLP1 broken"));
+    // The same envelope on its own route fires: the two above were skipped, not lost to an error.
+    await publish([envelope(T0 + 12_000, 2.1, "wl-9")]);
+    const fired = async () => (await conditions()).slice(before);
+    await until("wl-9 fired", async () => ((await fired()).some((c) => c.device === "wl-9") ? true : undefined));
+    expect(brief(await fired())).toEqual(["wl-9:IV@12000"]);
+    expect(consumer.stats()).toMatchObject({ envelopes: 1, readings: 1, misrouted: 2, undecodable: 2, conditions: 1 });
+    await bucket.delete(alertRuleKey("flood-2", rule.id));
+    await consumer.stop();
+  });
 
   it("reports a rule that does not validate and keeps the others in force", async () => {
     const bucket = await openAlertRuleBucket(nats);
