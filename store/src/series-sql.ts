@@ -33,7 +33,8 @@ export function seriesSql(
       columns,
       params: { ...params, from: q.from, to: q.to, ...limitParam(q) },
       // Output aliases must not shadow the `ts` column: ClickHouse resolves aliases in WHERE too.
-      sql: `SELECT site, device, metric, toUnixTimestamp64Milli(ts) AS t, value, toString(quality) AS quality, unit
+      // Strings come back once per block as a dictionary, not once per row (see the unit below).
+      sql: `SELECT site, device, metric, toUnixTimestamp64Milli(ts) AS t, value, toLowCardinality(toString(quality)) AS quality, unit
         FROM telemetry WHERE ${where}
           AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
         ${ordered ? "ORDER BY site, device, metric, ts" : ""} ${limitClause(q)}`,
@@ -49,8 +50,11 @@ export function seriesSql(
     source: plan.table,
     columns: ["site", "device", "metric", "t", "n", "unit", ...measuredAggregates(q.aggs)],
     params: { ...src.params, step: q.stepMs, ...limitParam(q) },
+    // anyLast of a LowCardinality column is a plain String: a site's day of minutes came back as
+    // 72,000 unit strings, and decoding them took ~29 ms; as LowCardinality again ~4 ms, for the same
+    // time in ClickHouse.
     sql: `SELECT site, device, metric, ${src.bucketOf("{step:UInt64}")} AS t, toUInt64(${src.count}) AS n,
-        anyLast(unit) AS unit${aggs}
+        toLowCardinality(anyLast(unit)) AS unit${aggs}
       FROM ${src.from}
       GROUP BY site, device, metric, t ${ordered ? "ORDER BY site, device, metric, t" : ""} ${limitClause(q)}`,
   };
