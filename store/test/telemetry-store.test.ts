@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChdbDriver } from "../src/chdb-driver.ts";
 import { MIGRATIONS, migrate } from "../src/migrations.ts";
+import { decodeNative, isDictionaryColumn } from "../src/native-format.ts";
+import { seriesSql } from "../src/series-sql.ts";
 import type { TelemetryRow } from "../src/telemetry-rows.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
 
@@ -99,6 +101,24 @@ describe("TelemetryStore", () => {
       ["telemetry_1m", "m3/h"],
       ["telemetry_1h", "m3/h"],
     ]);
+  });
+
+  it("reads the strings of series answers as dictionaries, not as a string per row", async () => {
+    // anyLast of a LowCardinality column is a plain String: decoding a site's day of minutes as
+    // 72,000 unit strings took 16 ms instead of 2.
+    const q = { ...one, from: T0, to: T0 + 3_600_000, limit: 10 };
+    for (const [shape, sql] of [
+      ["raw", seriesSql({ ...q, aggs: [] }, { ordered: false })],
+      ["minutes", seriesSql({ ...q, stepMs: 60_000, aggs: ["avg"] }, { ordered: false })],
+      ["hours", seriesSql({ ...q, stepMs: 3_600_000, aggs: ["last"] }, { ordered: false })],
+    ] as const) {
+      const columns = decodeNative(await store.driver.queryBytes(sql.sql, sql.params, "Native"));
+      const strings = ["site", "device", "metric", "unit", ...(shape === "raw" ? ["quality"] : [])];
+      expect(
+        strings.map((name) => `${name}: ${isDictionaryColumn(columns.get(name) ?? []) ? "dictionary" : "per row"}`),
+        shape,
+      ).toEqual(strings.map((name) => `${name}: dictionary`));
+    }
   });
 
   it("says when the answer was cut at the limit", async () => {
