@@ -60,6 +60,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   }
 }
 
+/** flood-2's water level above 2.0 m is level IV, above 2.5 m level II, on every device. */
+const levelRule = (id: string, extra: { hysteresis?: number } = {}) =>
+  JSON.stringify({
+    id,
+    site: "flood-2",
+    device: "*",
+    kind: "threshold",
+    metric: "water_level",
+    direction: "above",
+    levels: { IV: 2.0, II: 2.5 },
+    ...extra,
+  });
+
 const brief = (cs: readonly AlertCondition[]) => cs.map((c) => `${c.device}:${c.level ?? "clear"}@${c.at - T0}`);
 
 beforeAll(async () => {
@@ -78,19 +91,7 @@ afterAll(async () => {
 describe("alert rules on the telemetry stream", () => {
   it("applies rules put in the bucket, publishes conditions once, and continues after a restart", async () => {
     const bucket = await openAlertRuleBucket(nats);
-    await bucket.put(
-      alertRuleKey("flood-2", "level-high"),
-      JSON.stringify({
-        id: "level-high",
-        site: "flood-2",
-        device: "*",
-        kind: "threshold",
-        metric: "water_level",
-        direction: "above",
-        levels: { IV: 2.0, II: 2.5 },
-        hysteresis: 0.1,
-      }),
-    );
+    await bucket.put(alertRuleKey("flood-2", "level-high"), levelRule("level-high", { hysteresis: 0.1 }));
     const stateFile = join(dir, "rules-state.json");
     const options = { nats, jsm, stateFile, snapshotEveryMs: 0, log: silentLogger, now: () => T0 };
     let consumer = new AlertRulesConsumer(options);
@@ -129,16 +130,7 @@ describe("alert rules on the telemetry stream", () => {
 
   it("skips what the telemetry sink quarantines: envelopes off their route, and payloads that do not decode", async () => {
     const bucket = await openAlertRuleBucket(nats);
-    const rule = {
-      id: "level-high-2",
-      site: "flood-2",
-      device: "*",
-      kind: "threshold",
-      metric: "water_level",
-      direction: "above",
-      levels: { IV: 2.0, II: 2.5 },
-    };
-    await bucket.put(alertRuleKey("flood-2", rule.id), JSON.stringify(rule));
+    await bucket.put(alertRuleKey("flood-2", "level-high-2"), levelRule("level-high-2"));
     const consumer = new AlertRulesConsumer({ nats, jsm, log: silentLogger, now: () => T0 });
     await consumer.start();
     await until("the rule", async () => (consumer.rules().length === 1 ? true : undefined));
@@ -152,13 +144,13 @@ describe("alert rules on the telemetry stream", () => {
     await js.publish(packSubject("flood-3"), encodePack([{ payload, resend: false }]));
     await js.publish(telemetrySubject(envelope(T0, 0, "wl-8")), '{"v":1,"site":"flood-2"');
     await js.publish(packSubject("flood-2"), Buffer.from("LLP1 broken"));
-    // The same envelope on its own route fires: the two above were skipped, not lost to an error.
+    // An envelope on its own route fires: the four above were skipped, not lost to an error.
     await publish([envelope(T0 + 12_000, 2.1, "wl-9")]);
     const fired = async () => (await conditions()).slice(before);
     await until("wl-9 fired", async () => ((await fired()).some((c) => c.device === "wl-9") ? true : undefined));
     expect(brief(await fired())).toEqual(["wl-9:IV@12000"]);
     expect(consumer.stats()).toMatchObject({ envelopes: 1, readings: 1, misrouted: 2, undecodable: 2, conditions: 1 });
-    await bucket.delete(alertRuleKey("flood-2", rule.id));
+    await bucket.delete(alertRuleKey("flood-2", "level-high-2"));
     await consumer.stop();
   });
 
