@@ -158,7 +158,7 @@ for (const rate of rates) {
 }
 
 const batchedSite = "agents-100";
-const agents = new MeterFleet({ mqttUrl, site: batchedSite, meters: 4, readingsPerMessage: 100 });
+const agents = new MeterFleet({ mqttUrl, site: batchedSite, meters: 4, readingsPerMessage: 100, binary: true });
 await putAlarmRules(batchedSite);
 await agents.connect();
 steps.push(

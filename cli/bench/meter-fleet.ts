@@ -1,4 +1,4 @@
-import { telemetryTopic } from "@lifeline/contracts";
+import { type Envelope, encodeBinaryEnvelope, telemetryTopic } from "@lifeline/contracts";
 import { MqttPublisher } from "./mqtt-publisher.ts";
 
 export interface FleetOptions {
@@ -8,6 +8,8 @@ export interface FleetOptions {
   meters: number;
   /** Readings per message (ThingsBoard's scenario: 3). */
   readingsPerMessage: number;
+  /** Binary envelopes, as the Lifeline agent sends them (meters send JSON). */
+  binary?: boolean;
 }
 
 export interface FleetResult {
@@ -52,13 +54,25 @@ export class MeterFleet {
     const meter = `m${String(i).padStart(5, "0")}`;
     const seq = this.#seq[i] as number;
     this.#seq[i] = seq + 1;
-    let body = "";
-    for (let r = 0; r < readings; r++) {
-      const m = r % METRICS.length;
-      body += `${r ? "," : ""}{"metric":"${METRICS[m]}${r >= METRICS.length ? r : ""}","ts":${ts + r},"value":${(seq % 1000) + r * 0.5},"unit":"${UNITS[m]}","quality":"good"}`;
-    }
     const route = { site: this.#o.site, gateway: meter, device: meter };
-    const payload = `{"v":1,"site":"${route.site}","gateway":"${meter}","device":"${meter}","bootId":"${this.#bootId}","seq":${seq},"readings":[${body}]}`;
+    let payload: string | Uint8Array;
+    if (this.#o.binary) {
+      // An agent encodes its envelopes itself: what that costs here is the agent's, not the pipeline's.
+      const list: Envelope["readings"] = [];
+      for (let r = 0; r < readings; r++) {
+        const m = r % METRICS.length;
+        const metric = `${METRICS[m]}${r >= METRICS.length ? r : ""}`;
+        list.push({ metric, ts: ts + r, value: (seq % 1000) + r * 0.5, unit: UNITS[m] as string, quality: "good" });
+      }
+      payload = encodeBinaryEnvelope({ v: 1, ...route, bootId: this.#bootId, seq, readings: list });
+    } else {
+      let body = "";
+      for (let r = 0; r < readings; r++) {
+        const m = r % METRICS.length;
+        body += `${r ? "," : ""}{"metric":"${METRICS[m]}${r >= METRICS.length ? r : ""}","ts":${ts + r},"value":${(seq % 1000) + r * 0.5},"unit":"${UNITS[m]}","quality":"good"}`;
+      }
+      payload = `{"v":1,"site":"${route.site}","gateway":"${meter}","device":"${meter}","bootId":"${this.#bootId}","seq":${seq},"readings":[${body}]}`;
+    }
     this.#sent++;
     client.publish(telemetryTopic(route), payload, (error) => {
       if (!error) this.#acked++;

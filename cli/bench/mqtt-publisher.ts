@@ -71,7 +71,7 @@ export class MqttPublisher {
    * Sends `payload` to `topic` with QoS 1 (§3.3); `onAck` runs once: without an argument when the
    * PUBACK arrives, with an error if the connection ends first.
    */
-  publish(topic: string, payload: string, onAck: (error?: Error) => void): void {
+  publish(topic: string, payload: string | Uint8Array, onAck: (error?: Error) => void): void {
     if (this.#closed !== undefined) {
       onAck(this.#closed);
       return;
@@ -79,7 +79,7 @@ export class MqttPublisher {
     const id = this.#takeId();
     this.#inflight.set(id, onAck);
     const topicBytes = Buffer.byteLength(topic);
-    const payloadBytes = Buffer.byteLength(payload);
+    const payloadBytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
     const remaining = 2 + topicBytes + 2 + payloadBytes;
     const lengthBytes = varintSize(remaining);
     const frame = Buffer.allocUnsafe(1 + lengthBytes + remaining);
@@ -88,7 +88,8 @@ export class MqttPublisher {
     frame.writeUInt16BE(topicBytes, at);
     at += 2 + frame.write(topic, at + 2, "utf8");
     frame.writeUInt16BE(id, at);
-    frame.write(payload, at + 2, "utf8");
+    if (typeof payload === "string") frame.write(payload, at + 2, "utf8");
+    else frame.set(payload, at + 2);
     this.#pending.push(frame);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;

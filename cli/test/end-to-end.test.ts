@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Envelope, telemetryTopic } from "@lifeline/contracts";
+import { type Envelope, encodeBinaryEnvelope, telemetryTopic } from "@lifeline/contracts";
 import { startEdgeAgent } from "@lifeline/edge-agent";
 import { ModbusTcpServer } from "@lifeline/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,12 +43,19 @@ async function series(query: string) {
   return body.series[0] ?? { unit: "", points: [] };
 }
 
+/** Publishes with mosquitto_pub; bytes (a binary envelope) go through a file (`-f`). */
 function mosquittoPub(
   topic: string,
-  message: string,
+  message: string | Uint8Array,
   clientId: string,
 ): Promise<{ code: number | null; stderr: string }> {
   const port = new URL(stack.mqttUrl).port;
+  let body = ["-m", message as string];
+  if (typeof message !== "string") {
+    const file = join(dir, `${clientId}.bin`);
+    writeFileSync(file, message);
+    body = ["-f", file];
+  }
   const child = spawn("mosquitto_pub", [
     "-h",
     "127.0.0.1",
@@ -60,8 +67,7 @@ function mosquittoPub(
     clientId,
     "-t",
     topic,
-    "-m",
-    message,
+    ...body,
   ]);
   let stderr = "";
   child.stderr.on("data", (c) => (stderr += c));
@@ -192,5 +198,30 @@ describe("interop: Debian's mosquitto_pub into the gateway", () => {
     );
     expect(stack.gateway.stats().quarantined).toBe(3);
     expect((await stored("radar-02")).length + (await stored("radar-04")).length).toBe(0);
+  });
+
+  it("takes binary envelopes as agents send them, and quarantines a mis-addressed one as readable JSON", async () => {
+    const binary = { ...envelope, device: "radar-06", seq: 9 };
+    expect((await mosquittoPub(telemetryTopic(binary), encodeBinaryEnvelope(binary), "mosq-6")).code).toBe(0);
+    const rows = await until("the binary envelope's readings", async () => {
+      const r = await stored("radar-06");
+      return r.length >= 2 ? r : undefined;
+    });
+    expect(rows).toEqual([
+      { metric: "rain_1h", t: T0 + 123, value: 31.5, unit: "mm", quality: "uncertain", seq: 9 },
+      { metric: "water_level", t: T0 + 123, value: 2.375, unit: "m", quality: "good", seq: 9 },
+    ]);
+
+    const misrouted = { ...envelope, device: "radar-07", seq: 10 };
+    const topic = "lifeline/v1/tlm/flood-3/gw-m/radar-08";
+    expect((await mosquittoPub(topic, encodeBinaryEnvelope(misrouted), "mosq-7")).code).toBe(0);
+    const [row] = await until("the binary envelope quarantined", async () => {
+      const r = await stack.store.driver.query<{ code: string; payload: string }>(
+        "SELECT code, payload FROM quarantine WHERE source = 'mqtt client=mosq-7 topic=lifeline/v1/tlm/flood-3/gw-m/radar-08'",
+      );
+      return r.length >= 1 ? r : undefined;
+    });
+    expect(row).toEqual({ code: "GATEWAY_TOPIC_MISMATCH", payload: JSON.stringify(misrouted) });
+    expect((await stored("radar-07")).length).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ENVELOPE_VERSION, type Envelope, envelopeSchema } from "./envelope.ts";
+import { BinaryEnvelopeError, isBinaryEnvelope, readBinaryEnvelope } from "./envelope-binary.ts";
 import { isValidEnvelope } from "./envelope-check.ts";
 import { EnvelopeError, type EnvelopeIssue } from "./envelope-error.ts";
 
@@ -15,7 +16,11 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 
 export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; error: EnvelopeError };
 
-/** Decodes and validates one JSON envelope, reporting every problem at once. Never throws. */
+/**
+ * Decodes and validates one envelope, JSON or binary (`LLB1`, what the gateway puts in packs; see
+ * envelope-binary.ts), reporting every problem at once. Both forms are held to the same rules.
+ * Never throws.
+ */
 export function tryDecodeEnvelope(payload: Uint8Array | string): DecodeResult {
   const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > MAX_ENVELOPE_BYTES) {
@@ -23,6 +28,16 @@ export function tryDecodeEnvelope(payload: Uint8Array | string): DecodeResult {
       "CONTRACT_ENVELOPE_TOO_LARGE",
       `envelope is ${size} bytes, more than the ${MAX_ENVELOPE_BYTES} allowed`,
     );
+  }
+  if (typeof payload !== "string" && isBinaryEnvelope(payload)) {
+    let fields: unknown;
+    try {
+      fields = readBinaryEnvelope(payload);
+    } catch (cause) {
+      if (!(cause instanceof BinaryEnvelopeError)) throw cause;
+      return fail("CONTRACT_MALFORMED_BINARY", `binary envelope: ${cause.message}`, [], cause);
+    }
+    return validated(fields);
   }
   let json: unknown;
   try {
@@ -41,6 +56,10 @@ export function tryDecodeEnvelope(payload: Uint8Array | string): DecodeResult {
       );
     }
   }
+  return validated(json);
+}
+
+function validated(json: unknown): DecodeResult {
   if (isValidEnvelope(json)) return { ok: true, envelope: json };
   const parsed = envelopeSchema.safeParse(json);
   if (parsed.success) return { ok: true, envelope: parsed.data };

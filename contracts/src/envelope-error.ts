@@ -3,6 +3,7 @@ import { LifelineError } from "./lifeline-error.ts";
 export type EnvelopeErrorCode =
   | "CONTRACT_ENVELOPE_TOO_LARGE"
   | "CONTRACT_MALFORMED_JSON"
+  | "CONTRACT_MALFORMED_BINARY"
   | "CONTRACT_UNSUPPORTED_VERSION"
   | "CONTRACT_INVALID_ENVELOPE";
 

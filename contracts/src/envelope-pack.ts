@@ -8,7 +8,8 @@ import { TELEMETRY_SUBJECT_PREFIX } from "./names.ts";
  *
  * Layout (all integers big-endian):
  *   "LLP1"                                   magic and version
- *   repeated: flags u8 | length u32 | bytes  one entry per envelope, bytes as the device sent them
+ *   repeated: flags u8 | length u32 | bytes  one entry per envelope, bytes as the client sent them
+ *                                            (binary, envelope-binary.ts, from Lifeline agents; or JSON)
  *
  * Flag bit 0 (`resend`): the sender said it may have sent this envelope before (MQTT DUP,
  * 3.1.1 §3.3.1.1); the stream processor then looks it up before writing it.

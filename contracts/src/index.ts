@@ -172,6 +172,15 @@ export {
   readingSchema,
 } from "./envelope.ts";
 export {
+  BINARY_ENVELOPE_MAGIC,
+  BinaryEnvelopeError,
+  type BinaryEnvelopeHead,
+  encodeBinaryEnvelope,
+  isBinaryEnvelope,
+  readBinaryEnvelope,
+  readBinaryEnvelopeHead,
+} from "./envelope-binary.ts";
+export {
   type DecodeResult,
   decodeEnvelope,
   encodeEnvelope,

@@ -1,4 +1,4 @@
-import type { Logger } from "@lifeline/contracts";
+import { isBinaryEnvelope, type Logger, readBinaryEnvelopeHead } from "@lifeline/contracts";
 import type { EnvelopeRoute, Uplink } from "./uplink/uplink.ts";
 
 /** A journal record as the forwarder sees it. */
@@ -282,10 +282,15 @@ export class Forwarder {
 const READINGS_KEY = Buffer.from(',"readings":');
 
 /**
- * The route and identity of an encoded envelope. The agent writes them before the readings, so
- * only that head is parsed (a 100-reading envelope is mostly readings).
+ * The route and identity of an encoded envelope, binary (as the agent writes them) or JSON (as
+ * journals of earlier versions hold them). Both forms put them before the readings, so only that
+ * head is read (a 100-reading envelope is mostly readings).
  */
 export function routeOf(payload: Uint8Array): EnvelopeRoute {
+  if (isBinaryEnvelope(payload)) {
+    const { site, gateway, device, bootId, seq } = readBinaryEnvelopeHead(payload);
+    return { site, gateway, device, bootId, seq };
+  }
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const cut = bytes.indexOf(READINGS_KEY);
   const text = cut > 0 ? `${bytes.toString("utf8", 0, cut)}}` : bytes.toString("utf8");

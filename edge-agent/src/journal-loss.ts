@@ -1,3 +1,4 @@
+import { isBinaryEnvelope, readBinaryEnvelopeHead } from "@lifeline/contracts";
 import type { JournalRecord } from "./journal/journal.ts";
 
 /** Envelopes lost to the journal's overflow policy: counted exactly, so that a loss is reported, never silent. */
@@ -23,7 +24,7 @@ export function journalLoss(records: readonly Pick<JournalRecord, "payload">[]):
       loss.unreadable++; // still counted as a lost envelope; its sequence number shows as a gap
       continue;
     }
-    loss.readings += e.readings.length;
+    loss.readings += e.readings;
     if (range !== undefined && range.boot === e.bootId && range.last + 1 === e.seq) range.last = e.seq;
     else {
       close();
@@ -34,15 +35,17 @@ export function journalLoss(records: readonly Pick<JournalRecord, "payload">[]):
   return loss;
 }
 
-function parseEnvelopeHead(payload: Uint8Array): { bootId: string; seq: number; readings: unknown[] } | undefined {
+/** Boot id, sequence and reading count of a record: binary (as the agent writes) or JSON (earlier journals). */
+function parseEnvelopeHead(payload: Uint8Array): { bootId: string; seq: number; readings: number } | undefined {
   try {
+    if (isBinaryEnvelope(payload)) return readBinaryEnvelopeHead(payload);
     const e = JSON.parse(Buffer.from(payload).toString("utf8")) as {
       bootId?: unknown;
       seq?: unknown;
       readings?: unknown;
     };
     if (typeof e.bootId !== "string" || typeof e.seq !== "number" || !Array.isArray(e.readings)) return undefined;
-    return { bootId: e.bootId, seq: e.seq, readings: e.readings };
+    return { bootId: e.bootId, seq: e.seq, readings: e.readings.length };
   } catch {
     return undefined;
   }
