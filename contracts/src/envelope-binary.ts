@@ -121,17 +121,8 @@ const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
  * `BinaryEnvelopeError` naming the byte offset when the framing is broken.
  */
 export function readBinaryEnvelope(payload: Uint8Array): Record<string, unknown> {
-  const b = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (!isBinaryEnvelope(b)) throw new BinaryEnvelopeError("not a binary envelope: it does not start with LLB1");
-  const cursor = new Cursor(b, BINARY_ENVELOPE_MAGIC.length);
-  const site = cursor.str8("site");
-  const gateway = cursor.str8("gateway");
-  const device = cursor.str8("device");
-  const bootId = cursor.str8("bootId");
-  cursor.need(8 + 2, "seq");
-  const seq = b.readDoubleLE(cursor.at);
-  const stringCount = b.readUInt16LE(cursor.at + 8);
-  cursor.at += 10;
+  const { cursor, head, stringCount } = readHead(payload);
+  const b = cursor.b;
   const strings: string[] = [];
   for (let i = 0; i < stringCount; i++) strings.push(cursor.str8(i));
   cursor.need(4, "reading count");
@@ -154,7 +145,7 @@ export function readBinaryEnvelope(payload: Uint8Array): Record<string, unknown>
     readings.push({ metric, ts: b.readDoubleLE(at + 5), value: b.readDoubleLE(at + 13), unit, quality });
     at += READING_BYTES;
   }
-  return { v: ENVELOPE_VERSION, site, gateway, device, bootId, seq, readings };
+  return { v: ENVELOPE_VERSION, ...head, readings };
 }
 
 /** What routes and identifies a binary envelope, and how many readings it holds. */
@@ -172,6 +163,19 @@ export interface BinaryEnvelopeHead {
  * and count it. Throws `BinaryEnvelopeError` when the framing is broken.
  */
 export function readBinaryEnvelopeHead(payload: Uint8Array): BinaryEnvelopeHead {
+  const { cursor, head, stringCount } = readHead(payload);
+  for (let i = 0; i < stringCount; i++) {
+    cursor.need(1, i);
+    const n = cursor.b[cursor.at] as number;
+    cursor.need(1 + n, i);
+    cursor.at += 1 + n;
+  }
+  cursor.need(4, "reading count");
+  return { ...head, readings: cursor.b.readUInt32LE(cursor.at) };
+}
+
+/** The ids and seq, and the cursor left at the first string of the table. */
+function readHead(payload: Uint8Array) {
   const b = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (!isBinaryEnvelope(b)) throw new BinaryEnvelopeError("not a binary envelope: it does not start with LLB1");
   const cursor = new Cursor(b, BINARY_ENVELOPE_MAGIC.length);
@@ -183,14 +187,7 @@ export function readBinaryEnvelopeHead(payload: Uint8Array): BinaryEnvelopeHead 
   const seq = b.readDoubleLE(cursor.at);
   const stringCount = b.readUInt16LE(cursor.at + 8);
   cursor.at += 10;
-  for (let i = 0; i < stringCount; i++) {
-    cursor.need(1, i);
-    const n = b[cursor.at] as number;
-    cursor.need(1 + n, i);
-    cursor.at += 1 + n;
-  }
-  cursor.need(4, "reading count");
-  return { site, gateway, device, bootId, seq, readings: b.readUInt32LE(cursor.at) };
+  return { cursor, head: { site, gateway, device, bootId, seq }, stringCount };
 }
 
 class Cursor {

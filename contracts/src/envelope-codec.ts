@@ -17,7 +17,7 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; error: EnvelopeError };
 
 /**
- * Decodes and validates one envelope, JSON or binary (`LLB1`, what the gateway puts in packs; see
+ * Decodes and validates one envelope, JSON or binary (`LLB1`, what the Lifeline agent sends; see
  * envelope-binary.ts), reporting every problem at once. Both forms are held to the same rules.
  * Never throws.
  */
