@@ -50,7 +50,10 @@ export interface AlertRulesStats {
   envelopes: number;
   readings: number;
   conditions: number;
-  /** Messages that did not decode (the telemetry sink quarantines them; rules skip them). */
+  /**
+   * What did not decode, the telemetry sink quarantines and the rules skip: each envelope that does
+   * not decode, in a pack or alone, and each pack whose framing is broken (counted once, whole).
+   */
   undecodable: number;
   /** Envelopes on a subject their route does not give (the telemetry sink quarantines them; rules skip them). */
   misrouted: number;
