@@ -9,7 +9,7 @@ import {
   NatsModelRegistry,
   readModelMetadata,
 } from "@lifeline/analytics";
-import { connectNats } from "./connect-nats.ts";
+import { connectNats, drainNats } from "./connect-nats.ts";
 
 export const ANALYTICS_USAGE = `lifeline analytics <command>
 
@@ -41,7 +41,7 @@ async function withRegistry<T>(
   try {
     return await work(await NatsModelRegistry.open(nats));
   } finally {
-    await nats.drain();
+    await drainNats(nats);
   }
 }
 

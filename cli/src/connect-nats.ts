@@ -14,3 +14,17 @@ export function connectNats(servers: string | string[], name: string): Promise<N
     reconnectTimeWait: 250,
   });
 }
+
+/**
+ * Drains a connection (its subscriptions finish what they hold) and closes it. A drain that fails
+ * (the server already gone) still closes it: left open, the connection would try to reconnect for
+ * ever, and its timers would keep the process from exiting after it said it stopped. The drain's
+ * error is thrown after the close.
+ */
+export async function drainNats(nc: NatsConnection): Promise<void> {
+  try {
+    await nc.drain();
+  } finally {
+    if (!nc.isClosed()) await nc.close();
+  }
+}

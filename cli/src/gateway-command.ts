@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STREAM_LIMITS, ensureStreams, startGateway } from "@lifeline/gateway";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "./connect-nats.ts";
+import { connectNats, drainNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { untilSignal } from "./until-signal.ts";
 
@@ -34,6 +34,6 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   process.stdout.write(`ready mqtt=${gateway.port}\n`);
   await untilSignal();
   await gateway.close();
-  await nats.drain();
+  await drainNats(nats);
   return 0;
 }

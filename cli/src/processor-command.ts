@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { NatsModelRegistry } from "@lifeline/analytics";
 import { buildApi, startAlerting } from "@lifeline/cloud-api";
 import { startStreamProcessor } from "@lifeline/stream-processor";
-import { connectNats } from "./connect-nats.ts";
+import { connectNats, drainNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { openStore, STORE_OPTIONS, STORE_USAGE } from "./store-options.ts";
 import { untilSignal } from "./until-signal.ts";
@@ -86,7 +86,7 @@ export async function processorCommand(argv: string[]): Promise<number> {
   await alerting?.stop();
   await processor.stop();
   await api?.close();
-  await nats.drain();
+  await drainNats(nats);
   await store.close();
   return 0;
 }

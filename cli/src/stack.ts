@@ -9,6 +9,7 @@ import { type StreamProcessor, startStreamProcessor } from "@lifeline/stream-pro
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { FastifyInstance } from "fastify";
+import { drainNats } from "./connect-nats.ts";
 import { type DemoSite, startDemoSite } from "./demo-site.ts";
 import { openStore, type StoreValues } from "./store-options.ts";
 
@@ -87,7 +88,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const logger = options.logger ?? (() => ({ info() {}, warn() {}, error() {} }));
   const cleanups: Array<() => Promise<unknown>> = [];
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    // Each step runs even when one before it failed; a failure is logged, not swallowed.
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) =>
+        logger("lifeline").warn("a step of stopping failed", {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
     cleanups.length = 0;
   };
   try {
@@ -106,7 +114,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       noAsyncTraces: true,
       maxReconnectAttempts: -1,
     });
-    cleanups.push(() => nats.drain());
+    cleanups.push(() => drainNats(nats));
     await ensureStreams(await jetstreamManager(nats));
 
     const store = await openStore(options.store ?? {}, join(options.dataDir, "clickhouse"));

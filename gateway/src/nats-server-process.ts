@@ -67,7 +67,12 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     ...options.cluster,
     port: options.cluster.port || ((await pickFreePorts(1, host))[0] as number),
   };
-  const child = spawn(binary, serverArgs(options, host, cluster), { stdio: ["ignore", "ignore", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches the process
+  // that started it, which drains into it and then stops it, not the server first.
+  const child = spawn(binary, serverArgs(options, host, cluster), {
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const log = collectLog(child);
   const port = await waitForListening(child, log, binary, cluster !== undefined, options.startTimeoutMs ?? 15_000);
