@@ -199,8 +199,9 @@ class Cursor {
   /** `what` names the field; a number is the index of a metric or unit in the string table. */
   need(n: number, what: string | number): void {
     if (this.at + n > this.b.length) {
-      const field = typeof what === "number" ? `string ${what}` : what;
-      throw new BinaryEnvelopeError(`${field} at byte ${this.at}: ${n} bytes needed, ${this.b.length - this.at} left`);
+      throw new BinaryEnvelopeError(
+        `${fieldName(what)} at byte ${this.at}: ${n} bytes needed, ${this.b.length - this.at} left`,
+      );
     }
   }
 
@@ -241,7 +242,11 @@ function utf8(b: Buffer, start: number, end: number, what: string | number): str
   try {
     return fatalUtf8.decode(b.subarray(start, end));
   } catch {
-    const field = typeof what === "number" ? `string ${what}` : what;
-    throw new BinaryEnvelopeError(`${field} at byte ${start - 1}: not valid UTF-8`);
+    throw new BinaryEnvelopeError(`${fieldName(what)} at byte ${start - 1}: not valid UTF-8`);
   }
+}
+
+/** A field's name in an error; a number is the index of a metric or unit in the string table. */
+function fieldName(what: string | number): string {
+  return typeof what === "number" ? `string ${what}` : what;
 }
