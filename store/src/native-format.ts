@@ -115,7 +115,13 @@ function joinDictionaries(parts: DictionaryColumn[], length: number): Dictionary
   let at = 0;
   for (const part of parts) {
     const renumber = part.dictionary.map((value) => dictionary.keyOf(value));
-    for (let i = 0; i < part.keys.length; i++) keys[at++] = renumber[part.keys[i] as number] as number;
+    if (renumber.every((key, i) => key === i)) {
+      // The usual case: every block's dictionary starts as the first one did (one copy, no lookups).
+      keys.set(part.keys, at);
+      at += part.keys.length;
+    } else {
+      for (let i = 0; i < part.keys.length; i++) keys[at++] = renumber[part.keys[i] as number] as number;
+    }
   }
   return { dictionary: dictionary.values, keys };
 }
@@ -232,20 +238,20 @@ class NativeReader {
       const count = this.#u64();
       const width = 1 << (flags & 0xff);
       this.#need(count * width);
-      const view = this.#view;
       const keys = new Uint32Array(count);
-      let at = this.#at;
-      for (let i = 0; i < count; i++, at += width) {
-        keys[i] =
-          width === 1
-            ? view.getUint8(at)
-            : width === 2
-              ? view.getUint16(at, true)
-              : width === 4
-                ? view.getUint32(at, true)
-                : Number(view.getBigUint64(at, true));
+      const bytes = this.#bytes.subarray(this.#at, this.#at + count * width);
+      if (width === 1) {
+        keys.set(bytes); // a dictionary of up to 256 entries (site, device, metric): one native copy
+      } else if (width === 2 || width === 4) {
+        // Copied to an aligned buffer, then widened natively; little-endian as the hosts (see #numbers).
+        const aligned = new Uint8Array(count * width);
+        aligned.set(bytes);
+        keys.set(width === 2 ? new Uint16Array(aligned.buffer) : new Uint32Array(aligned.buffer));
+      } else {
+        const view = this.#view;
+        for (let i = 0, at = this.#at; i < count; i++, at += 8) keys[i] = Number(view.getBigUint64(at, true));
       }
-      this.#at = at;
+      this.#at += count * width;
       filled += count;
       parts.push({ dictionary, keys });
     }
