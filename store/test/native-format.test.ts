@@ -62,6 +62,20 @@ describe("decodeNative", () => {
     expect(dictionary.filter((v) => v.startsWith("device-"))).toHaveLength(300);
   });
 
+  it("reads LowCardinality indexes of every width: 1, 2 and 4 bytes", async () => {
+    // Up to 256 values the index is one byte, up to 65,536 two, beyond that four.
+    for (const distinct of [200, 3_000, 70_000]) {
+      const c = await native(`SELECT toLowCardinality(toString(number % ${distinct})) AS d, number AS n
+        FROM numbers(${distinct + 50}) SETTINGS max_block_size = 100000`);
+      const d = columnValues(c.get("d") as NativeColumn);
+      const n = c.get("n") as Float64Array;
+      expect(d).toHaveLength(distinct + 50);
+      let wrong = 0;
+      for (let i = 0; i < d.length; i++) if (d[i] !== String((n[i] as number) % distinct)) wrong++;
+      expect([distinct, wrong]).toEqual([distinct, 0]);
+    }
+  });
+
   it("answers nothing for no rows", async () => {
     const c = await native("SELECT number AS n FROM numbers(0)");
     expect(c.get("n") ?? []).toHaveLength(0);
