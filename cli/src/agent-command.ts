@@ -4,14 +4,7 @@ import { acceptSignedProfile, ProfileReceiver } from "@lifeline/edge-agent";
 import { consoleLogger } from "./console-logger.ts";
 import { loadTrustedKeys } from "./profile-command.ts";
 import { untilSignal } from "./until-signal.ts";
-
-export const AGENT_USAGE = `lifeline agent --gateway ID --mqtt URL --trust DIR [--data DIR] [--auto-rollback 120]
-
-  Runs a gateway's edge agent, configured by the profiles flashed to it: each is checked against
-  the public keys in DIR (*.pub), applied, and answered on the gateway's status; a new profile
-  whose uplink acknowledges nothing for --auto-rollback seconds is rolled back. Readings wait in
-  a journal under --data (default ./.lifeline/agent-ID) until the uplink acknowledged them, also
-  across restarts. Ctrl-C stops.`;
+import { AGENT_USAGE } from "./usage.ts";
 
 export async function agentCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -10,27 +10,7 @@ import {
   readModelMetadata,
 } from "@lifeline/analytics";
 import { connectNats, drainNats } from "./connect-nats.ts";
-
-export const ANALYTICS_USAGE = `lifeline analytics <command>
-
-  train batadal --out MODEL.onnx [--data DIR]     train the C-Town detector on BATADAL dataset03
-  train dust|flood --out MODEL.onnx [--report R.html]
-                                                  train a forecaster on simulated days, rated on other days
-  train dust|flood --out MODEL.onnx --from-store --data DIR --site S --from ISO --to ISO
-        [--devices a,b] [--eval-from ISO --eval-to ISO] [--limit N | --warning-level M]
-                                                  the same on a site's stored history (last quarter held out)
-  train vision --out MODEL.onnx                   the dust-plume / surface-water frame model
-  score --model MODEL.onnx --csv FILE --out PRED.csv
-                                                  one row per input row: DATETIME,PRED (0/1), through onnxruntime
-  evaluate --model MODEL.onnx --csv FILE          S_TTD, S_CLS and S on a file with ATT_FLAG
-  report --model MODEL.onnx --csv FILE --out REPORT.html
-                                                  the score over time against labels, threshold and detections
-  register --model MODEL.onnx [--spec SPEC.json]  add a version to the registry (a model you bring needs --spec)
-  activate NAME VERSION | rollback NAME | models [NAME]
-                                                  what the stream processors serve (they follow without restart)
-
-  Registry: --nats URL (the deployment's NATS object store) or --registry DIR (files; default
-  ./.lifeline/models).`;
+import { ANALYTICS_USAGE } from "./usage.ts";
 
 async function withRegistry<T>(
   values: { nats?: string | undefined; registry?: string | undefined },

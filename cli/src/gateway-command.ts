@@ -4,13 +4,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats, drainNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { untilSignal } from "./until-signal.ts";
-
-export const GATEWAY_USAGE = `lifeline gateway --nats URL[,URL…] [--mqtt-port 1883] [--host 127.0.0.1] [--replicas 1]
-
-  Runs the MQTT gateway alone (for a deployment with several processes): devices and agents
-  publish over MQTT, and each message is acknowledged only once JetStream stored it. Creates the
-  streams if they are missing (--replicas 3 on a 3-node cluster). Prints "ready mqtt=PORT" when
-  listening. SIGTERM or Ctrl-C stops.`;
+import { GATEWAY_USAGE } from "./usage.ts";
 
 export async function gatewayCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -5,12 +5,7 @@ import {
   listTrustedCertificates,
   type PeerCertificate,
 } from "@lifeline/edge-agent";
-
-export const PKI_USAGE = `lifeline pki list [--pki DIR] [--json]
-lifeline pki approve THUMBPRINT [--pki DIR]
-
-  OPC UA trust store: server certificates the agent refused (rejected/) wait here for a person
-  to check the thumbprint with the server's operator and approve them (moved to trusted/).`;
+import { PKI_USAGE } from "./usage.ts";
 
 function line(c: PeerCertificate, state: string): string {
   return `${state.padEnd(8)}  ${c.thumbprint}  ${c.commonName}  ${c.applicationUri ?? "-"}  valid ${c.validFrom} .. ${c.validTo}`;

@@ -1,38 +1,6 @@
 import { parseArgs } from "node:util";
 import { browseOpcua, probeHj212, probeModbus, probeSl651 } from "@lifeline/edge-agent";
-
-export const PROBE_USAGE = `lifeline probe modbus HOST [--port 502] [--unit 1] --addr N [--count 2] [--input]
-                     [--rtu-over-tcp] [--timeout MS] [--json]
-lifeline probe modbus --serial /dev/ttyUSB0 [--baud 9600] [--parity none|even|odd] --unit N --addr N [--count 2]
-
-  Reads registers once and prints them under every byte order (ABCD, CDAB, BADC, DCBA) side by
-  side: count 1 as uint16/int16, 2 as float32/int32/uint32, 4 as float64/int64/uint64.
-
-lifeline probe opcua URL [--pki DIR] [--mode None|Sign|SignAndEncrypt] [--policy P] [--user U --password-env VAR]
-                     [--depth 6] [--json]
-
-  Browses a server's variables (node id, browse path, data type, access) for writing profile
-  points. An unknown server certificate is refused and filed for approval: see lifeline pki.
-
-lifeline probe hj212 --listen PORT [--host 0.0.0.0] [--timezone +08:00] [--json]
-
-  Listens as a monitoring platform, accepts any data logger (either CRC dialect), prints each
-  HJ 212 frame as it arrives and answers those whose Flag asks for it (9014). Ctrl-C stops.
-
-lifeline probe sl651 --listen PORT [--host 0.0.0.0] [--timezone +08:00] [--json]
-
-  Listens as a hydrology centre, accepts any RTU, prints each SL 651-2014 message as it arrives
-  and confirms reports as the adapter would. Ctrl-C stops.
-
-  With --json both print one object per line and frame: {"ok":true,…} or
-  {"ok":false,"error":{"code","message"}}, for piping captures into other tools.
-
-lifeline probe onvif [--user admin --password-env VAR] [--address 239.255.255.250] [--port 3702]
-                     [--timeout MS] [--json]
-
-  Finds ONVIF cameras (WS-Discovery Probe, multicast or to one --address), connects to each
-  (clock read first, WS-Security digest), and lists their media profiles with the RTSP stream and
-  snapshot URIs. A camera that cannot be read is listed with the reason.`;
+import { PROBE_USAGE } from "./usage.ts";
 
 function int(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

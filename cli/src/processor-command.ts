@@ -5,20 +5,9 @@ import { buildApi, startAlerting } from "@lifeline/cloud-api";
 import { startStreamProcessor } from "@lifeline/stream-processor";
 import { connectNats, drainNats } from "./connect-nats.ts";
 import { consoleLogger } from "./console-logger.ts";
-import { openStore, STORE_OPTIONS, STORE_USAGE } from "./store-options.ts";
+import { openStore, STORE_OPTIONS } from "./store-options.ts";
 import { untilSignal } from "./until-signal.ts";
-
-export const PROCESSOR_USAGE = `lifeline processor --nats URL[,URL…] [--data DIR] [--api-port N] [--batch 5000] [--alerts all|rules|off] [store options]
-
-  Runs the stream processor alone: durable JetStream consumers write telemetry into embedded
-  ClickHouse under --data (default ./.lifeline/clickhouse) and acknowledge only what it committed.
-  --api-port also serves the HTTP API from the same process (chdb allows one process per folder).
-  --alerts all (default) also runs the alert rule engine, the alert service (lifecycle, stored in
-  ClickHouse) and webhook delivery; rules runs the engine only; off neither. Run alerts in one
-  process of a deployment.
-  Prints "ready" once consuming. SIGTERM or Ctrl-C stops after storing what it received.
-
-${STORE_USAGE}`;
+import { PROCESSOR_USAGE } from "./usage.ts";
 
 export async function processorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -15,19 +15,7 @@ import {
 } from "@lifeline/firmware-profiles";
 import { openProfileBuckets } from "@lifeline/gateway";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-
-export const PROFILE_USAGE = `lifeline profile validate FILE... [--json]
-lifeline profile diff A B
-lifeline profile keygen --out DIR
-lifeline profile sign FILE --key KEYFILE [--out FILE]
-lifeline profile flash FILE --gateway ID [--key KEYFILE] [--nats URL] [--timeout 60]
-lifeline profile flash FILE --gateways CANARY,ID,... --key KEYFILE [--nats URL] [--timeout 60]
-lifeline profile status --gateway ID [--nats URL] [--json]
-lifeline profile rollback --gateway ID [--nats URL] [--timeout 60]
-
-  validate prints every problem with file:line:column; flash signs (or takes a signed .json),
-  puts the profile in NATS KV, and waits for the gateway's applied/rejected answer; with
-  --gateways the first is the canary: the rest follow only once every one of its points is healthy.`;
+import { PROFILE_USAGE } from "./usage.ts";
 
 const fail = (message: string): never => {
   throw Object.assign(new Error(message), { code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" });

@@ -9,13 +9,6 @@ export const STORE_OPTIONS = {
   "keep-1h": { type: "string" },
 } as const;
 
-export const STORE_USAGE = `  --clickhouse-url URL  a ClickHouse server (http://user:password@host:8123/db) instead of the
-                        embedded store; default $CLICKHOUSE_URL
-  --cluster NAME        create the schema ON CLUSTER NAME (Replicated tables, Distributed in front)
-  --keep-raw DAYS       keep raw readings this many days (default: for ever)
-  --keep-1m DAYS        keep 1-minute rollups this many days (default: for ever)
-  --keep-1h DAYS        keep 1-hour rollups this many days (default: for ever)`;
-
 export type StoreValues = { [K in keyof typeof STORE_OPTIONS]?: string | undefined };
 
 function days(value: string | undefined, name: string): number | undefined {

@@ -4,20 +4,8 @@ import { LifelineError } from "@lifeline/contracts";
 import { consoleLogger } from "./console-logger.ts";
 import { isPortFree } from "./free-port.ts";
 import { startStack } from "./stack.ts";
-import { STORE_OPTIONS, STORE_USAGE } from "./store-options.ts";
-
-export const UP_USAGE = `lifeline up [--demo] [--data DIR] [--host H] [--api-port N] [--mqtt-port N] [--nats-port N]
-
-Runs the single-node stack: nats-server (JetStream) as a child process, and the MQTT gateway,
-stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drains and stops.
-
-  --demo         add a simulated site (dust monitors and a pipeline transmitter on Modbus TCP, an HJ 212
-                 logger, an SL 651 RTU, and an ONVIF pit camera that sees a dust plume a minute in four)
-  --data DIR     where NATS and ClickHouse keep their data (default ./.lifeline)
-  --api-port N   HTTP API port (default 8080)
-  --mqtt-port N  MQTT port for devices and edge agents (default 1883)
-  --nats-port N  NATS client port (default 4222)
-${STORE_USAGE}`;
+import { STORE_OPTIONS } from "./store-options.ts";
+import { UP_USAGE } from "./usage.ts";
 
 const DEFAULT_PORTS = { "api-port": 8080, "mqtt-port": 1883, "nats-port": 4222 } as const;
 

@@ -118,6 +118,21 @@ describe("lifeline up", () => {
     expect(out.stderr).toContain("lifeline: --api-port: expected a port number from 0 to 65535, got 'http'");
   });
 
+  it("answers help and each command's --help at once, without loading the commands", async () => {
+    const help = lifeline(["help"]);
+    expect(await help.exited).toBe(0);
+    expect(help.out.stdout).toMatch(/^lifeline <command>\n/);
+    for (const command of ["up", "gateway", "processor", "profile", "agent", "probe", "pki", "analytics"]) {
+      expect(help.out.stdout).toContain(`\nlifeline ${command} `);
+    }
+    const gateway = lifeline(["gateway", "--help"]);
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.out.stdout).toMatch(/^lifeline gateway --nats URL/);
+    const pki = lifeline(["pki", "list", "-h"]);
+    expect(await pki.exited).toBe(0);
+    expect(pki.out.stdout).toMatch(/^lifeline pki list/);
+  });
+
   it("refuses an unknown option with usage", async () => {
     const { out, exited } = lifeline(["up", "--colour"]);
     expect(await exited).toBe(2);
