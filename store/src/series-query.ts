@@ -58,7 +58,8 @@ export interface SeriesColumnsResult {
  * series by their slot on the step's grid. Each bucket carries its unit (`anyLast(unit)`: ~4 ms of
  * the ~40 ms on that site's day at 100 M readings, where a second query on the series index cost
  * every stepped query ~5 ms). Only an answer cut at the limit is read again in order, so that it is
- * the first points.
+ * the first points. Buckets the rollup holds row for row (its own step, a range on its grid, plain
+ * aggregates) are read as its rows, in order, without GROUP BY (rollup-rows.ts).
  */
 export async function querySeries(driver: ClickHouseDriver, q: SeriesQuery): Promise<SeriesResult> {
   const answer = await readAnswer(driver, q);
