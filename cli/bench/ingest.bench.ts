@@ -14,6 +14,7 @@ import { parseArgs, promisify } from "node:util";
 import { startNatsServer } from "@lifeline/gateway";
 import { LifelineProcess, SERVICE_NODE_FLAGS } from "../chaos/lifeline-process.ts";
 import { freePort } from "../src/free-port.ts";
+import { median } from "./median.ts";
 import { MeterFleet } from "./meter-fleet.ts";
 import { CpuMeter, memoryMiB } from "./process-usage.ts";
 
@@ -263,13 +264,6 @@ process.stdout.write(
 process.stdout.write(
   `alarm rules on (power threshold and offline, per meter): ${fmt(ruleStats?.readings ?? 0)} readings evaluated, ${fmt(ruleStats?.conditions ?? 0)} conditions, ${fmt(alerts?.transitions ?? 0)} alert transitions stored\n`,
 );
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 process.stdout.write(
   `agent envelopes end to end ÷ the store's own insert rate, round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)}%`).join(", ")}; median ${(100 * median(ratios)).toFixed(0)}%\n`,
 );

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
+import { median } from "./median.ts";
 import { PostgresBenchError } from "./postgres-instance.ts";
 
 export { PostgresBenchError, type PostgresInstance, startPostgres } from "./postgres-instance.ts";
@@ -385,11 +386,4 @@ function sameResult(a: unknown, b: unknown): boolean {
     keys.length === Object.keys(b).length &&
     keys.every((k) => sameResult((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
   );
-}
-
-/** The middle run (the mean of the two middle ones for an even count): both sides of the benchmark use it. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

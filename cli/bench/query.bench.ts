@@ -22,11 +22,11 @@ import { parseArgs } from "node:util";
 import { buildApi } from "@lifeline/cloud-api";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import { tableFromIPC } from "apache-arrow";
+import { median } from "./median.ts";
 import {
   datasetEndMs,
   EXPORT_ROWS,
   loadTsKv,
-  median,
   type QueryDataset,
   type QueryTiming,
   runTsKvQueries,
