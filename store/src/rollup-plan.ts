@@ -48,6 +48,17 @@ export function planRollup(sel: SeriesSelector, stepMs: number | undefined, aggs
   return raw;
 }
 
+/**
+ * The selector's conditions on a rollup table, with its buckets in [{rollupFrom}, {rollupTo}).
+ * `bucket` is a DateTime (seconds) and the bounds are whole buckets: compared as DateTime, not as
+ * DateTime64, which converted every row read (Q1 on the 5 M set 8.4 → 7.6 ms in chdb).
+ */
+export function inRollupRange(where: string): string {
+  return `${where}
+        AND bucket >= toDateTime(intDiv({rollupFrom:Int64}, 1000), 'UTC')
+        AND bucket < toDateTime(intDiv({rollupTo:Int64}, 1000), 'UTC')`;
+}
+
 /** SQL conditions for the selector on a table with (site, device, metric), and their parameters. */
 export function selectorWhere(sel: SeriesSelector): { where: string; params: Record<string, unknown> } {
   const parts: string[] = [];
@@ -146,11 +157,7 @@ export function aggregateSource(sel: SeriesSelector, plan: RollupPlan, aggs: rea
   }
   const columns = [...new Set(aggs.flatMap(columnsFor))];
   const width = plan.table === "telemetry_1h" ? "toStartOfHour" : "toStartOfMinute";
-  // `bucket` is a DateTime (seconds) and the bounds are whole buckets: compared as DateTime, not as
-  // DateTime64, which converted every row read (Q1 on the 5 M set 8.4 → 7.6 ms in chdb).
-  const inRollup = `${where}
-        AND bucket >= toDateTime(intDiv({rollupFrom:Int64}, 1000), 'UTC')
-        AND bucket < toDateTime(intDiv({rollupTo:Int64}, 1000), 'UTC')`;
+  const inRollup = inRollupRange(where);
   // A range on the rollup's grid has no ragged ends: no raw readings to read (half the time of a
   // one-series query goes to the empty raw part otherwise), and no subquery (~1 ms of chdb's time).
   const aligned = plan.rollupFrom === sel.from && plan.rollupTo === sel.to;

@@ -1,5 +1,5 @@
 import { type DictionaryColumn, isDictionaryColumn, type NativeColumn } from "./native-format.ts";
-import { type Aggregate, HOUR_MS, MINUTE_MS, planRollup, selectorWhere } from "./rollup-plan.ts";
+import { type Aggregate, HOUR_MS, inRollupRange, MINUTE_MS, planRollup, selectorWhere } from "./rollup-plan.ts";
 import type { SeriesQuery } from "./series-sql.ts";
 
 /** The aggregates a rollup row holds as plain values, which merge by sum, min and max. */
@@ -47,9 +47,7 @@ export function rollupRowsSql(q: SeriesQuery): RollupRowsSql | undefined {
     sql: `SELECT site, device, metric, toUnixTimestamp(bucket) * 1000 AS t, samples AS n, unit${values
       .map((c) => `, ${c}`)
       .join("")}
-      FROM ${plan.table} WHERE ${where}
-        AND bucket >= toDateTime(intDiv({rollupFrom:Int64}, 1000), 'UTC')
-        AND bucket < toDateTime(intDiv({rollupTo:Int64}, 1000), 'UTC')
+      FROM ${plan.table} WHERE ${inRollupRange(where)}
       ORDER BY site, device, metric, bucket ${q.limit === undefined ? "" : "LIMIT {limit:UInt64}"}`,
   };
 }
