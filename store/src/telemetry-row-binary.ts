@@ -48,6 +48,8 @@ export class TelemetryRowBinary {
   #rows = 0;
   /** Each string's encoding (length and bytes), made once per batch. */
   readonly #strings = new Map<string, Buffer>();
+  /** Site, gateway and device encoded one after the other, once per batch for each combination. */
+  readonly #heads = new Map<string, Buffer>();
 
   constructor(expectedRows = 1024) {
     this.#buf = Buffer.allocUnsafe(Math.max(4096, expectedRows * 64));
@@ -73,7 +75,7 @@ export class TelemetryRowBinary {
    * `set` per string per row was 1.45 µs a reading, measured on 75,000).
    */
   addEnvelope(e: Envelope, streamSeq: number): void {
-    const head = this.#joined([this.#string(e.site), this.#string(e.gateway), this.#string(e.device)]);
+    const head = this.#head(e.site, e.gateway, e.device);
     const boot = this.#string(e.bootId);
     const readings = e.readings;
     for (let idx = 0; idx < readings.length; idx++) {
@@ -84,7 +86,7 @@ export class TelemetryRowBinary {
   }
 
   addRow(r: TelemetryRow): void {
-    const head = this.#joined([this.#string(r.site), this.#string(r.gateway), this.#string(r.device)]);
+    const head = this.#head(r.site, r.gateway, r.device);
     this.#row(
       head,
       this.#string(r.metric),
@@ -151,9 +153,16 @@ export class TelemetryRowBinary {
     return encoded;
   }
 
-  /** Encoded strings written one after the other, as one run of bytes. */
-  #joined(parts: Buffer[]): Buffer {
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  /** The first three columns of a row (site, gateway, device) as one run of bytes. */
+  #head(site: string, gateway: string, device: string): Buffer {
+    // Lengths first: no two different triples make the same key, whatever characters they hold.
+    const key = `${site.length}:${gateway.length}:${site}${gateway}${device}`;
+    let head = this.#heads.get(key);
+    if (head === undefined) {
+      head = Buffer.concat([this.#string(site), this.#string(gateway), this.#string(device)]);
+      this.#heads.set(key, head);
+    }
+    return head;
   }
 
   #put(bytes: Buffer): void {
