@@ -87,15 +87,18 @@ export async function startStreamProcessor(options: StreamProcessorOptions): Pro
   };
   const tlmStats: TelemetrySinkStats = emptyTelemetrySinkStats();
   const qrnStats = { quarantined: 0 };
+  const sink = telemetrySink(options.store, tlmStats, {
+    replayCheckAfterMs: options.replayCheckAfterMs ?? 2 * 60 * 60 * 1000,
+    pending: options.pendingDir === undefined ? undefined : new PendingInserts(options.pendingDir),
+    log,
+  });
   const telemetry = new BatchConsumer({
     ...common,
     stream: TELEMETRY_STREAM,
     durable: CLICKHOUSE_SINK_CONSUMER,
-    handle: telemetrySink(options.store, tlmStats, {
-      replayCheckAfterMs: options.replayCheckAfterMs ?? 2 * 60 * 60 * 1000,
-      pending: options.pendingDir === undefined ? undefined : new PendingInserts(options.pendingDir),
-      log,
-    }),
+    handle: sink,
+    // Decoding and encoding the next batch overlaps the insert of the one before.
+    prepare: sink.prepare,
   });
   const quarantine = new BatchConsumer({
     ...common,

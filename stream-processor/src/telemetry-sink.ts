@@ -107,57 +107,100 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
  *   before this processor started, when the sender flagged it as a resend, or when it is older
  *   than JetStream's duplicate window.
  */
-export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, options: TelemetrySinkOptions) {
+/**
+ * A batch decoded and its fresh rows encoded ({@link TelemetrySink.prepare}), before anything of it
+ * is looked up in ClickHouse. Its counts are added to the stats when it is stored, so that a batch
+ * prepared again is not counted twice.
+ */
+export interface PreparedTelemetry {
+  readonly rows: TelemetryRowBinary;
+  /** Rows that might have been stored before: looked up by identity before they are added. */
+  readonly suspect: TelemetryRow[];
+  /** Rows of redelivered messages: looked up by stream sequence first. */
+  readonly redelivered: TelemetryRow[];
+  readonly quarantined: QuarantineRow[];
+  /** Rows looked up before they are added, and the envelope each belongs to. */
+  readonly partOf: Map<TelemetryRow, BatchPart>;
+  /**
+   * Envelopes of this batch, `site/gateway/boot` and seq, remembered once the batch is stored; with
+   * what each put in the batch, to find the ones ClickHouse refuses if it refuses the batch.
+   */
+  readonly met: { source: string; seq: number; fresh: boolean; part: BatchPart }[];
+  /** The earliest reading among the envelopes added without a look-up (+∞ when none). */
+  readonly freshSince: number;
+  readonly counts: { packs: number; copies: number; redeliveredTwice: number };
+}
+
+/**
+ * Stores a batch of telemetry messages; `prepare` does the part that needs nothing from ClickHouse
+ * ahead, so that a batch can be decoded and encoded while the one before it is being inserted.
+ */
+export interface TelemetrySink {
+  /** Makes the batch durable in ClickHouse; with `prepared`, from what {@link prepare} made of it. */
+  (batch: StreamMessage[], prepared?: PreparedTelemetry): Promise<void>;
+  /**
+   * Decodes the batch and encodes its fresh rows, judged against the envelopes stored so far.
+   * Undefined before the first batch was stored (what may be stored already is not known yet).
+   * If batches stored after this call make the judgement stale — an envelope of this batch was
+   * stored meanwhile, or fell out of JetStream's duplicate window — the batch is prepared again.
+   */
+  prepare(batch: StreamMessage[]): PreparedTelemetry | undefined;
+}
+
+/**
+ * Turns a batch of telemetry messages — single envelopes or packs of them — into ClickHouse rows.
+ * Envelopes that do not decode, or whose subject does not match their route, are written to
+ * quarantine with the reason, in the same flush, so that acknowledging the batch never loses one
+ * silently.
+ *
+ * Exactly once:
+ * - a batch redelivered unchanged is dropped by ClickHouse (same deduplication token);
+ * - a redelivered message in a batch of a different make-up is looked up by stream sequence, and
+ *   by identity (site, gateway, boot, seq, idx) if only part of it is there;
+ * - a copy of an envelope in another message (a client resent it after a lost PUBACK; packs
+ *   carry no per-envelope message id for JetStream to drop it by) is recognised in memory if this
+ *   processor stored the original, and looked up in ClickHouse when it might have been stored
+ *   before this processor started, when the sender flagged it as a resend, or when it is older
+ *   than JetStream's duplicate window.
+ */
+export function telemetrySink(
+  store: TelemetryStore,
+  stats: TelemetrySinkStats,
+  options: TelemetrySinkOptions,
+): TelemetrySink {
   const now = options.now ?? Date.now;
   const startedAt = now();
   const stored = new SeenEnvelopes({ forgetAfterMs: options.replayCheckAfterMs, now: startedAt });
   let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
-  return async (batch: StreamMessage[]): Promise<void> => {
-    if (options.pending?.waiting) {
-      // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
-      const { sent, setAside } = await options.pending.replay(
-        (p) =>
-          p.format === "RowBinary"
-            ? store.insertTelemetryBinary(p.bytes, p.token)
-            : store.insertTelemetryText(p.bytes, p.token, p.columns),
-        insertRefusal,
-      );
-      if (sent > 0) options.log?.info("inserts not seen committed sent again", { inserts: sent });
-      // Its messages, unless it was committed in raw, come back from JetStream and are stored anew;
-      // what a refused insert would have repaired in the rollups stays missing, and is said here.
-      if (setAside > 0) options.log?.error("inserts refused by ClickHouse set aside", { inserts: setAside });
-      stats.resentInserts += sent;
-      stats.refusedInserts += setAside;
-    }
-    if (lookUpUpTo === undefined) {
-      const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
-      lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
-    }
-    const rows = new TelemetryRowBinary();
-    const suspect: TelemetryRow[] = [];
-    const redelivered: TelemetryRow[] = [];
-    const quarantined: QuarantineRow[] = [];
-    /** Rows looked up before they are added, and the envelope each belongs to. */
-    const partOf = new Map<TelemetryRow, BatchPart>();
+
+  const prepare = (batch: StreamMessage[]): PreparedTelemetry | undefined => {
+    if (lookUpUpTo === undefined) return undefined;
+    const prepared: PreparedTelemetry = {
+      rows: new TelemetryRowBinary(),
+      suspect: [],
+      redelivered: [],
+      quarantined: [],
+      partOf: new Map(),
+      met: [],
+      freshSince: Number.POSITIVE_INFINITY,
+      counts: { packs: 0, copies: 0, redeliveredTwice: 0 },
+    };
+    const { rows, suspect, redelivered, quarantined, partOf, met, counts } = prepared;
+    let freshSince = Number.POSITIVE_INFINITY;
     const oldest = now() - options.replayCheckAfterMs;
-    /**
-     * Envelopes of this batch, `site/gateway/boot` and seq, remembered once the batch is stored; with
-     * what each put in the batch, to find the ones ClickHouse refuses if it refuses the batch.
-     */
-    const met: { source: string; seq: number; part: BatchPart }[] = [];
     const metIds = new Set<string>();
     // A message JetStream redelivered while its first delivery still waited here comes twice in one batch.
     const seen = new Set<number>();
     for (const m of batch) {
       if (seen.has(m.seq)) {
-        stats.redeliveredTwice++;
+        counts.redeliveredTwice++;
         continue;
       }
       seen.add(m.seq);
       const pack = isPackSubject(m.subject);
       let entries: PackEntry[];
       if (pack) {
-        stats.packs++;
+        counts.packs++;
         try {
           entries = decodePack(m.data);
         } catch (error) {
@@ -181,7 +224,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         const source = `${envelope.site}/${envelope.gateway}/${envelope.bootId}`;
         const id = `${source}/${envelope.seq}`;
         if (metIds.has(id) || stored.has(source, envelope.seq)) {
-          stats.copies++;
+          counts.copies++;
           continue;
         }
         metIds.add(id);
@@ -190,8 +233,9 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
           entry.resend || earliest <= lookUpUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
         const fresh = !m.redelivered && !lookUp;
         const part: BatchPart = { message: m, payload: entry.payload, envelope, rows: fresh ? undefined : [] };
-        met.push({ source, seq: envelope.seq, part });
+        met.push({ source, seq: envelope.seq, fresh, part });
         if (fresh) {
+          if (earliest < freshSince) freshSince = earliest;
           rows.addEnvelope(envelope, m.seq);
           continue;
         }
@@ -201,6 +245,45 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
         }
       }
     }
+    return { ...prepared, freshSince };
+  };
+
+  /** Whether what was stored since `prepared` was made leaves its judgement standing. */
+  const stillHolds = (prepared: PreparedTelemetry): boolean => {
+    if (prepared.freshSince < now() - options.replayCheckAfterMs) return false;
+    for (const { source, seq, fresh } of prepared.met) {
+      if (stored.has(source, seq) || (fresh && stored.forgot(source, seq))) return false;
+    }
+    return true;
+  };
+
+  const sink = async (batch: StreamMessage[], preparedAhead?: PreparedTelemetry): Promise<void> => {
+    if (options.pending?.waiting) {
+      // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
+      const { sent, setAside } = await options.pending.replay(
+        (p) =>
+          p.format === "RowBinary"
+            ? store.insertTelemetryBinary(p.bytes, p.token)
+            : store.insertTelemetryText(p.bytes, p.token, p.columns),
+        insertRefusal,
+      );
+      if (sent > 0) options.log?.info("inserts not seen committed sent again", { inserts: sent });
+      // Its messages, unless it was committed in raw, come back from JetStream and are stored anew;
+      // what a refused insert would have repaired in the rollups stays missing, and is said here.
+      if (setAside > 0) options.log?.error("inserts refused by ClickHouse set aside", { inserts: setAside });
+      stats.resentInserts += sent;
+      stats.refusedInserts += setAside;
+    }
+    if (lookUpUpTo === undefined) {
+      const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
+      lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
+    }
+    const prepared =
+      preparedAhead !== undefined && stillHolds(preparedAhead) ? preparedAhead : (prepare(batch) as PreparedTelemetry);
+    const { rows, suspect, redelivered, quarantined, partOf, met } = prepared;
+    stats.packs += prepared.counts.packs;
+    stats.copies += prepared.counts.copies;
+    stats.redeliveredTwice += prepared.counts.redeliveredTwice;
     const add = (row: TelemetryRow) => {
       rows.addRow(row);
       partOf.get(row)?.rows?.push(row);
@@ -262,6 +345,7 @@ export function telemetrySink(store: TelemetryStore, stats: TelemetrySinkStats, 
     stats.rows += storedRows;
     stats.quarantined += quarantined.length;
   };
+  return Object.assign(sink, { prepare });
 }
 
 function earliestTs(envelope: Envelope): number {
