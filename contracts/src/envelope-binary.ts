@@ -1,4 +1,13 @@
-import { ENVELOPE_VERSION, type Envelope, QUALITIES } from "./envelope.ts";
+import {
+  ENVELOPE_VERSION,
+  type Envelope,
+  MAX_READINGS_PER_ENVELOPE,
+  MAX_SOURCE_TS,
+  MAX_UNIT_LENGTH,
+  MIN_SOURCE_TS,
+  QUALITIES,
+} from "./envelope.ts";
+import { ID_PATTERN, METRIC_PATTERN } from "./identifiers.ts";
 import { LifelineError } from "./lifeline-error.ts";
 
 /**
@@ -75,13 +84,17 @@ export function encodeBinaryEnvelope(envelope: Envelope): Buffer {
   at = out.writeUInt16LE(strings.size, at);
   for (const str of strings.keys()) at = writeStr8(out, at, str);
   at = out.writeUInt32LE(readings.length, at);
+  // A DataView's writes are compiled inline; Buffer's writeDoubleLE is a call each (encoding 100
+  // readings took ~3× as long with it).
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let r = 0; r < readings.length; r++) {
     const reading = readings[r] as Envelope["readings"][number];
-    at = out.writeUInt16LE(refs[2 * r] as number, at);
-    at = out.writeUInt16LE(refs[2 * r + 1] as number, at);
-    out[at++] = QUALITIES.indexOf(reading.quality);
-    at = out.writeDoubleLE(reading.ts, at);
-    at = out.writeDoubleLE(reading.value, at);
+    view.setUint16(at, refs[2 * r] as number, true);
+    view.setUint16(at + 2, refs[2 * r + 1] as number, true);
+    out[at + 4] = QUALITIES.indexOf(reading.quality);
+    view.setFloat64(at + 5, reading.ts, true);
+    view.setFloat64(at + 13, reading.value, true);
+    at += READING_BYTES;
   }
   return out;
 }
@@ -146,6 +159,52 @@ export function readBinaryEnvelope(payload: Uint8Array): Record<string, unknown>
     at += READING_BYTES;
   }
   return { v: ENVELOPE_VERSION, ...head, readings };
+}
+
+/**
+ * Reads a binary envelope and checks it by the rules `isValidEnvelope` holds the JSON form to, in
+ * one pass: each distinct metric and unit is checked once, not once per reading, and no field is
+ * looked at twice. Undefined when any rule is broken — `tryDecodeEnvelope` then reads it the slow
+ * way, to say what is wrong. Throws `BinaryEnvelopeError` when the framing is broken.
+ *
+ * Why a second reader: the gateway and the stream processor read every envelope; for 100 readings
+ * reading then checking took ~24 µs, most of it the metric pattern and key counts per reading.
+ */
+export function readCheckedBinaryEnvelope(payload: Uint8Array): Envelope | undefined {
+  const { cursor, head, stringCount } = readHead(payload);
+  const { site, gateway, device, bootId, seq } = head;
+  if (!ID_PATTERN.test(site) || !ID_PATTERN.test(gateway) || !ID_PATTERN.test(device) || !ID_PATTERN.test(bootId)) {
+    return undefined;
+  }
+  if (!Number.isInteger(seq) || seq < 0 || seq > Number.MAX_SAFE_INTEGER) return undefined;
+  const b = cursor.b;
+  const strings: string[] = [];
+  for (let i = 0; i < stringCount; i++) strings.push(cursor.str8(i));
+  cursor.need(4, "reading count");
+  const count = b.readUInt32LE(cursor.at);
+  let at = cursor.at + 4;
+  if (b.length - at !== count * READING_BYTES) return undefined; // framing: the slow reader says where
+  if (count < 1 || count > MAX_READINGS_PER_ENVELOPE) return undefined;
+  // Per string: 0 not checked yet, 1 passes, 2 fails — as a metric, and as a unit.
+  const asMetric = new Uint8Array(stringCount);
+  const asUnit = new Uint8Array(stringCount);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const readings: Envelope["readings"] = new Array(count);
+  for (let r = 0; r < count; r++) {
+    const m = view.getUint16(at, true);
+    const u = view.getUint16(at + 2, true);
+    const quality = QUALITIES[b[at + 4] as number];
+    if (m >= stringCount || u >= stringCount || quality === undefined) return undefined;
+    if (asMetric[m] === 0) asMetric[m] = METRIC_PATTERN.test(strings[m] as string) ? 1 : 2;
+    if (asUnit[u] === 0) asUnit[u] = (strings[u] as string).length <= MAX_UNIT_LENGTH ? 1 : 2;
+    if (asMetric[m] === 2 || asUnit[u] === 2) return undefined;
+    const ts = view.getFloat64(at + 5, true);
+    const value = view.getFloat64(at + 13, true);
+    if (!Number.isInteger(ts) || ts < MIN_SOURCE_TS || ts > MAX_SOURCE_TS || !Number.isFinite(value)) return undefined;
+    readings[r] = { metric: strings[m] as string, ts, value, unit: strings[u] as string, quality };
+    at += READING_BYTES;
+  }
+  return { v: ENVELOPE_VERSION, site, gateway, device, bootId, seq, readings };
 }
 
 /** What routes and identifies a binary envelope, and how many readings it holds. */

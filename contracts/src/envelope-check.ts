@@ -3,6 +3,7 @@ import {
   type Envelope,
   MAX_READINGS_PER_ENVELOPE,
   MAX_SOURCE_TS,
+  MAX_UNIT_LENGTH,
   MIN_SOURCE_TS,
   QUALITIES,
 } from "./envelope.ts";
@@ -39,6 +40,6 @@ function isValidReading(r: unknown): boolean {
   if (typeof metric !== "string" || !METRIC_PATTERN.test(metric)) return false;
   if (typeof ts !== "number" || !Number.isInteger(ts) || ts < MIN_SOURCE_TS || ts > MAX_SOURCE_TS) return false;
   if (typeof value !== "number" || !Number.isFinite(value)) return false;
-  if (typeof unit !== "string" || unit.length > 32) return false;
+  if (typeof unit !== "string" || unit.length > MAX_UNIT_LENGTH) return false;
   return QUALITY_SET.has(quality);
 }

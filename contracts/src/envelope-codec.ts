@@ -1,6 +1,11 @@
 import type { z } from "zod";
 import { ENVELOPE_VERSION, type Envelope, envelopeSchema } from "./envelope.ts";
-import { BinaryEnvelopeError, isBinaryEnvelope, readBinaryEnvelope } from "./envelope-binary.ts";
+import {
+  BinaryEnvelopeError,
+  isBinaryEnvelope,
+  readBinaryEnvelope,
+  readCheckedBinaryEnvelope,
+} from "./envelope-binary.ts";
 import { isValidEnvelope } from "./envelope-check.ts";
 import { EnvelopeError, type EnvelopeIssue } from "./envelope-error.ts";
 
@@ -32,6 +37,8 @@ export function tryDecodeEnvelope(payload: Uint8Array | string): DecodeResult {
   if (typeof payload !== "string" && isBinaryEnvelope(payload)) {
     let fields: unknown;
     try {
+      const checked = readCheckedBinaryEnvelope(payload);
+      if (checked !== undefined) return { ok: true, envelope: checked };
       fields = readBinaryEnvelope(payload);
     } catch (cause) {
       if (!(cause instanceof BinaryEnvelopeError)) throw cause;

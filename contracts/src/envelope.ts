@@ -11,6 +11,9 @@ export const MAX_SOURCE_TS = Date.UTC(2100, 0, 1);
 export const QUALITIES = ["good", "uncertain", "bad"] as const;
 export type Quality = (typeof QUALITIES)[number];
 
+/** Longest unit, in UTF-16 code units (as zod counts a string). */
+export const MAX_UNIT_LENGTH = 32;
+
 export const readingSchema = z.strictObject({
   metric: metricSchema,
   ts: z
@@ -19,7 +22,7 @@ export const readingSchema = z.strictObject({
     .min(MIN_SOURCE_TS, "expected a source time on or after 2000-01-01")
     .max(MAX_SOURCE_TS, "expected a source time before 2100-01-01"),
   value: z.number().refine(Number.isFinite, "expected a finite number"),
-  unit: z.string().max(32, "expected a unit of at most 32 characters"),
+  unit: z.string().max(MAX_UNIT_LENGTH, `expected a unit of at most ${MAX_UNIT_LENGTH} characters`),
   quality: z.enum(QUALITIES),
 });
 

@@ -179,6 +179,7 @@ export {
   isBinaryEnvelope,
   readBinaryEnvelope,
   readBinaryEnvelopeHead,
+  readCheckedBinaryEnvelope,
 } from "./envelope-binary.ts";
 export {
   type DecodeResult,

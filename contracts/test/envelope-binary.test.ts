@@ -8,8 +8,10 @@ import {
   MAX_SOURCE_TS,
   readBinaryEnvelope,
   readBinaryEnvelopeHead,
+  readCheckedBinaryEnvelope,
   tryDecodeEnvelope,
 } from "../src/index.ts";
+import { isValidEnvelope } from "../src/envelope-check.ts";
 
 const meter: Envelope = {
   v: 1,
@@ -139,6 +141,53 @@ describe("binary envelopes (LLB1)", () => {
       const result = tryDecodeEnvelope(mutated);
       if (!result.ok) expect(result.error.code).toMatch(/^CONTRACT_(MALFORMED_BINARY|INVALID_ENVELOPE)$/);
     }
+  });
+
+  it("are read and checked in one pass exactly as read-then-checked, over 30,000 corrupted envelopes", () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    // Bytes that make the interesting values: separators in ids and metrics, NaN/∞ and fractions in
+    // numbers, non-ASCII and broken UTF-8 in strings, string indexes and qualities out of range.
+    const bytes = [0x00, 0x01, 0x02, 0x03, 0x2e, 0x2f, 0x41, 0x7f, 0x80, 0xc3, 0xe0, 0xf0, 0xff, 0x3f, 0x7e];
+    const base = encodeBinaryEnvelope({
+      ...meter,
+      readings: [...meter.readings, { metric: "flow.total", ts: 1_767_600_000_200, value: 4, unit: "", quality: "good" }],
+    });
+    // And numbers a reading's ts or value may be set to (the last 4 readings are 21 bytes each).
+    const numbers = [Number.NaN, Number.POSITIVE_INFINITY, -0, 0.5, MAX_SOURCE_TS, MAX_SOURCE_TS + 1, 946_684_799_999];
+    const outcomes = { accepted: 0, refused: 0, framing: 0 };
+    for (let i = 0; i < 30_000; i++) {
+      const b = Buffer.from(base);
+      if (i % 2 === 0) {
+        const at = b.length - 21 * (1 + random(4)) + (random(2) === 0 ? 5 : 13);
+        b.writeDoubleLE(numbers[random(numbers.length)] as number, at);
+      }
+      for (let k = random(3); k > 0; k--) b[random(b.length)] = bytes[random(bytes.length)] as number;
+      let slow: Envelope | undefined | "framing";
+      try {
+        const fields = readBinaryEnvelope(b);
+        slow = isValidEnvelope(fields) ? fields : undefined;
+      } catch (error) {
+        expect(error).toBeInstanceOf(BinaryEnvelopeError);
+        slow = "framing";
+      }
+      let fast: Envelope | undefined | "framing";
+      try {
+        fast = readCheckedBinaryEnvelope(b);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BinaryEnvelopeError);
+        fast = "framing";
+      }
+      // Broken framing the one-pass reader may meet as a failed check: it only has to refuse it.
+      if (slow === "framing") expect(fast === "framing" || fast === undefined).toBe(true);
+      else expect(fast).toEqual(slow);
+      outcomes[slow === "framing" ? "framing" : slow === undefined ? "refused" : "accepted"]++;
+    }
+    // Every kind of outcome was met many times: the corruption reached all of them.
+    expect(Math.min(outcomes.accepted, outcomes.refused, outcomes.framing)).toBeGreaterThan(1_000);
   });
 
   it("decode many different strings right (the interned strings are looked up by content)", () => {
