@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isValidEnvelope } from "../src/envelope-check.ts";
 import {
   BinaryEnvelopeError,
   type Envelope,
@@ -11,7 +12,6 @@ import {
   readCheckedBinaryEnvelope,
   tryDecodeEnvelope,
 } from "../src/index.ts";
-import { isValidEnvelope } from "../src/envelope-check.ts";
 
 const meter: Envelope = {
   v: 1,
@@ -154,7 +154,10 @@ describe("binary envelopes (LLB1)", () => {
     const bytes = [0x00, 0x01, 0x02, 0x03, 0x2e, 0x2f, 0x41, 0x7f, 0x80, 0xc3, 0xe0, 0xf0, 0xff, 0x3f, 0x7e];
     const base = encodeBinaryEnvelope({
       ...meter,
-      readings: [...meter.readings, { metric: "flow.total", ts: 1_767_600_000_200, value: 4, unit: "", quality: "good" }],
+      readings: [
+        ...meter.readings,
+        { metric: "flow.total", ts: 1_767_600_000_200, value: 4, unit: "", quality: "good" },
+      ],
     });
     // And numbers a reading's ts or value may be set to (the last 4 readings are 21 bytes each).
     const numbers = [Number.NaN, Number.POSITIVE_INFINITY, -0, 0.5, MAX_SOURCE_TS, MAX_SOURCE_TS + 1, 946_684_799_999];
