@@ -63,6 +63,11 @@ interface Step {
   /** Readings per second from the first publish until the last PUBACK (what the gateway took). */
   acceptedRate: number;
   lagSeconds: number;
+  /**
+   * Rows stored per second after the load ended, while the processor caught up alone: what it
+   * stores with the cores to itself (as after an outage), next to the store alone.
+   */
+  catchUp: number | undefined;
   cpu: Record<string, number>;
   memory: Record<string, number>;
   site: string;
@@ -81,6 +86,7 @@ async function measure(
   const t0 = performance.now();
   const result = await load();
   const loadEnd = performance.now();
+  const storedAtLoadEnd = await storedRows();
   const deadline = Date.now() + 120_000;
   let lastLog = 0;
   while ((await storedRows()) < before + result.readings && Date.now() < deadline) {
@@ -106,6 +112,10 @@ async function measure(
     endToEnd: result.readings / ((allStored - t0) / 1000),
     acceptedRate: result.readings / result.seconds,
     lagSeconds: (allStored - loadEnd) / 1000,
+    catchUp:
+      allStored - loadEnd < 2_000
+        ? undefined
+        : (before + result.readings - storedAtLoadEnd) / ((allStored - loadEnd) / 1000),
     cpu: usage,
     memory: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, memoryMiB(pid).peak])),
     site,
@@ -246,7 +256,7 @@ for (const s of steps) {
   const c = counted.get(s.site);
   const exact = c !== undefined && c.rows === s.readings && c.distinct === c.rows && s.acked;
   lines.push(
-    `| ${s.case} | ${s.offered} | ${fmt(s.readings)} | ${exact ? "yes" : `NO (${c?.rows ?? 0} rows, ${c?.distinct ?? 0} distinct)`} | ${fmt(s.endToEnd)} | ${s.lagSeconds.toFixed(1)} s | ${pct(s.cpu)} | ${pct(s.memory).replaceAll("%", "")} |`,
+    `| ${s.case} | ${s.offered} | ${fmt(s.readings)} | ${exact ? "yes" : `NO (${c?.rows ?? 0} rows, ${c?.distinct ?? 0} distinct)`} | ${fmt(s.endToEnd)} | ${s.lagSeconds.toFixed(1)} s${s.catchUp === undefined ? "" : `, caught up at ${fmt(s.catchUp)}/s`} | ${pct(s.cpu)} | ${pct(s.memory).replaceAll("%", "")} |`,
   );
 }
 const ratios: number[] = [];
