@@ -92,22 +92,6 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
 }
 
 /**
- * Turns a batch of telemetry messages — single envelopes or packs of them — into ClickHouse rows.
- * Envelopes that do not decode, or whose subject does not match their route, are written to
- * quarantine with the reason, in the same flush, so that acknowledging the batch never loses one
- * silently.
- *
- * Exactly once:
- * - a batch redelivered unchanged is dropped by ClickHouse (same deduplication token);
- * - a redelivered message in a batch of a different make-up is looked up by stream sequence, and
- *   by identity (site, gateway, boot, seq, idx) if only part of it is there;
- * - a copy of an envelope in another message (a client resent it after a lost PUBACK; packs
- *   carry no per-envelope message id for JetStream to drop it by) is recognised in memory if this
- *   processor stored the original, and looked up in ClickHouse when it might have been stored
- *   before this processor started, when the sender flagged it as a resend, or when it is older
- *   than JetStream's duplicate window.
- */
-/**
  * A batch decoded and its fresh rows encoded ({@link TelemetrySink.prepare}), before anything of it
  * is looked up in ClickHouse. Its counts are added to the stats when it is stored, so that a batch
  * prepared again is not counted twice.
@@ -175,17 +159,13 @@ export function telemetrySink(
 
   const prepare = (batch: StreamMessage[]): PreparedTelemetry | undefined => {
     if (lookUpUpTo === undefined) return undefined;
-    const prepared: PreparedTelemetry = {
-      rows: new TelemetryRowBinary(),
-      suspect: [],
-      redelivered: [],
-      quarantined: [],
-      partOf: new Map(),
-      met: [],
-      freshSince: Number.POSITIVE_INFINITY,
-      counts: { packs: 0, copies: 0, redeliveredTwice: 0 },
-    };
-    const { rows, suspect, redelivered, quarantined, partOf, met, counts } = prepared;
+    const rows = new TelemetryRowBinary();
+    const suspect: TelemetryRow[] = [];
+    const redelivered: TelemetryRow[] = [];
+    const quarantined: QuarantineRow[] = [];
+    const partOf = new Map<TelemetryRow, BatchPart>();
+    const met: PreparedTelemetry["met"] = [];
+    const counts = { packs: 0, copies: 0, redeliveredTwice: 0 };
     let freshSince = Number.POSITIVE_INFINITY;
     const oldest = now() - options.replayCheckAfterMs;
     const metIds = new Set<string>();
@@ -245,7 +225,7 @@ export function telemetrySink(
         }
       }
     }
-    return { ...prepared, freshSince };
+    return { rows, suspect, redelivered, quarantined, partOf, met, freshSince, counts };
   };
 
   /** Whether what was stored since `prepared` was made leaves its judgement standing. */
