@@ -136,11 +136,8 @@ const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
 export function readBinaryEnvelope(payload: Uint8Array): Record<string, unknown> {
   const { cursor, head, stringCount } = readHead(payload);
   const b = cursor.b;
-  const strings: string[] = [];
-  for (let i = 0; i < stringCount; i++) strings.push(cursor.str8(i));
-  cursor.need(4, "reading count");
-  const count = b.readUInt32LE(cursor.at);
-  let at = cursor.at + 4;
+  const { strings, count } = readStrings(cursor, stringCount);
+  let at = cursor.at;
   if (b.length - at !== count * READING_BYTES) {
     throw new BinaryEnvelopeError(
       `readings at byte ${at}: ${count} readings need ${count * READING_BYTES} bytes, ${b.length - at} are there`,
@@ -179,11 +176,8 @@ export function readCheckedBinaryEnvelope(payload: Uint8Array): Envelope | undef
   }
   if (!Number.isInteger(seq) || seq < 0 || seq > Number.MAX_SAFE_INTEGER) return undefined;
   const b = cursor.b;
-  const strings: string[] = [];
-  for (let i = 0; i < stringCount; i++) strings.push(cursor.str8(i));
-  cursor.need(4, "reading count");
-  const count = b.readUInt32LE(cursor.at);
-  let at = cursor.at + 4;
+  const { strings, count } = readStrings(cursor, stringCount);
+  let at = cursor.at;
   if (b.length - at !== count * READING_BYTES) return undefined; // framing: the slow reader says where
   if (count < 1 || count > MAX_READINGS_PER_ENVELOPE) return undefined;
   // Per string: 0 not checked yet, 1 passes, 2 fails — as a metric, and as a unit.
@@ -206,6 +200,16 @@ export function readCheckedBinaryEnvelope(payload: Uint8Array): Envelope | undef
     at += READING_BYTES;
   }
   return { v: ENVELOPE_VERSION, site, gateway, device, bootId, seq, readings };
+}
+
+/** The table of metrics and units, and the reading count after it: the cursor is left past the count. */
+function readStrings(cursor: Cursor, stringCount: number): { strings: string[]; count: number } {
+  const strings: string[] = [];
+  for (let i = 0; i < stringCount; i++) strings.push(cursor.str8(i));
+  cursor.need(4, "reading count");
+  const count = cursor.b.readUInt32LE(cursor.at);
+  cursor.at += 4;
+  return { strings, count };
 }
 
 /** What routes and identifies a binary envelope, and how many readings it holds. */
