@@ -21,6 +21,9 @@ import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
 import { TelemetryPacker, type TelemetryPackerOptions } from "./telemetry-packer.ts";
 
+/** Site, gateway and device, as a telemetry topic names them. */
+type Route = NonNullable<ReturnType<typeof parseTelemetryTopic>>;
+
 export interface GatewayOptions {
   nats: NatsConnection;
   /** MQTT listen port; 0 picks a free one. */
@@ -140,7 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         callback(new GatewayError("GATEWAY_UPLINK_UNAVAILABLE", `not accepting telemetry: ${why}`));
       };
       if (!uplink.connected) return refuse("NATS is disconnected");
-      const start = () => startForward(client, packet, callback);
+      const start = () => startForward(client, packet, route, callback);
       if (inflight.size >= maxInflight) {
         stats.deferred++;
         waiting.push({ start, refuse });
@@ -150,8 +153,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
 
-  function startForward(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
-    const work = forward({ js, publisher, packer }, stats, client.id, packet).then(
+  function startForward(
+    client: Client,
+    packet: PublishPacket,
+    route: Route,
+    callback: (error?: Error | null) => void,
+  ): void {
+    const work = forward({ js, publisher, packer }, stats, client.id, packet, route).then(
       () => callback(null),
       (cause: unknown) => {
         stats.failed++;
@@ -218,15 +226,15 @@ async function forward(
   stats: GatewayStats,
   clientId: string,
   packet: PublishPacket,
+  /** The topic's route, parsed once when the publish was authorised. */
+  route: Route,
 ): Promise<void> {
   const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
   const decoded = tryDecodeEnvelope(payload);
-  const route = parseTelemetryTopic(packet.topic);
   let problem: { code: string; reason: string } | undefined;
   if (!decoded.ok) {
     problem = { code: decoded.error.code, reason: decoded.error.message };
   } else if (
-    route === undefined ||
     route.site !== decoded.envelope.site ||
     route.gateway !== decoded.envelope.gateway ||
     route.device !== decoded.envelope.device
