@@ -156,6 +156,11 @@ export function telemetrySink(
   const startedAt = now();
   const stored = new SeenEnvelopes({ forgetAfterMs: options.replayCheckAfterMs, now: startedAt });
   let lookUpUpTo: number | undefined; // readings at or before this source time may be stored already
+  /**
+   * This run's inserts written down and not seen committed (they failed, or their batch did after
+   * them), with the envelopes each holds: sent again before the next batch, they are stored then.
+   */
+  const unconfirmed = new Map<string, PreparedTelemetry["met"]>();
 
   const prepare = (batch: StreamMessage[]): PreparedTelemetry | undefined => {
     if (lookUpUpTo === undefined) return undefined;
@@ -240,13 +245,16 @@ export function telemetrySink(
   const sink = async (batch: StreamMessage[], preparedAhead?: PreparedTelemetry): Promise<void> => {
     if (options.pending?.waiting) {
       // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
-      const { sent, setAside } = await options.pending.replay(
-        (p) =>
-          p.format === "RowBinary"
-            ? store.insertTelemetryBinary(p.bytes, p.token)
-            : store.insertTelemetryText(p.bytes, p.token, p.columns),
-        insertRefusal,
-      );
+      const { sent, setAside } = await options.pending.replay(async (p) => {
+        await (p.format === "RowBinary"
+          ? store.insertTelemetryBinary(p.bytes, p.token)
+          : store.insertTelemetryText(p.bytes, p.token, p.columns));
+        // Committed now: its envelopes are stored, and a copy of one in this batch is one.
+        const at = now();
+        for (const { source, seq } of unconfirmed.get(p.token) ?? []) stored.add(source, seq, at);
+        unconfirmed.delete(p.token);
+      }, insertRefusal);
+      unconfirmed.clear(); // what is left was set aside: its envelopes were not stored
       if (sent > 0) options.log?.info("inserts not seen committed sent again", { inserts: sent });
       // Its messages, unless it was committed in raw, come back from JetStream and are stored anew;
       // what a refused insert would have repaired in the rollups stays missing, and is said here.
@@ -293,7 +301,10 @@ export function telemetrySink(
     const token = dedupToken("tlm", batch);
     const bytes = rows.toBuffer();
     // Nothing to write down when every row was a replay: no insert is sent.
-    if (bytes.length > 0) options.pending?.write(token, bytes);
+    if (bytes.length > 0 && options.pending !== undefined) {
+      options.pending.write(token, bytes);
+      unconfirmed.set(token, met);
+    }
     let storedRows = rows.rows;
     const refused = new Set<BatchPart>();
     try {
@@ -319,6 +330,7 @@ export function telemetrySink(
     }
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);
+    unconfirmed.delete(token);
     const at = now();
     for (const { source, seq, part } of met) if (!refused.has(part)) stored.add(source, seq, at);
     stats.envelopes += met.length - refused.size;

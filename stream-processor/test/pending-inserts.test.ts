@@ -151,12 +151,44 @@ describe("an insert cut off between the raw table and the rollups", () => {
     // The messages come back in two batches of another make-up (other tokens).
     await sink(messages(envelopes.slice(0, 4), true));
     await sink(messages(envelopes.slice(4), true));
-    expect(stats).toMatchObject({ resentInserts: 1, replayedRows: 30, rows: 0 });
+    // Sent again, the insert's envelopes are known stored: their messages are dropped as copies
+    // without a look-up.
+    expect(stats).toMatchObject({ resentInserts: 1, copies: 10, replayedRows: 0, rows: 0 });
     expect(readdirSync(pendingDir)).toEqual([]);
     expect(await count("telemetry", "count()")).toBe(30);
     expect(await count("telemetry", "uniqExact(gateway, boot_id, seq, idx)")).toBe(30);
     expect(await count("telemetry_1m", "sum(samples)")).toBe(30);
     expect(await count("telemetry_1h", "sum(samples)")).toBe(30);
+  });
+
+  it("once a failed insert is sent again, a copy of one of its envelopes in another message is not stored twice", async () => {
+    const site = "heat-7";
+    const envelopes = Array.from({ length: 8 }, (_, i) => ({ ...envelope(i + 500), site }));
+    // The second telemetry insert commits, then its caller hears a timeout.
+    let failNext = false;
+    const flaky = await TelemetryStore.open(store.driver);
+    flaky.insertTelemetryBinary = async (bytes: Buffer, token: string) => {
+      await store.insertTelemetryBinary(bytes, token);
+      if (failNext) {
+        failNext = false;
+        throw new Error("timed out");
+      }
+    };
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(flaky, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(join(dir, "pending-6")),
+    });
+    await sink(streamMessages(envelopes.slice(0, 1), false, 1_000)); // the sink now knows what was stored
+    failNext = true;
+    await expect(sink(streamMessages(envelopes.slice(1, 5), false, 1_000))).rejects.toThrow("timed out");
+    // Before the failed batch comes back, a client resends 3 of its envelopes (unflagged) with 3 new ones.
+    await sink(streamMessages(envelopes.slice(2, 8), false, 2_000));
+    expect(stats).toMatchObject({ resentInserts: 1, copies: 3, envelopes: 4, rows: 12 });
+    const [r] = await store.driver.query<{ rows: string; identities: string }>(
+      `SELECT count() AS rows, uniqExact(seq, idx) AS identities FROM telemetry WHERE site = '${site}'`,
+    );
+    expect([Number(r?.rows), Number(r?.identities)]).toEqual([24, 24]);
   });
 
   it("sends files of earlier versions: TabSeparated with the columns they name, or rows only with today's", async () => {
