@@ -1,13 +1,6 @@
-import {
-  ENVELOPE_VERSION,
-  type Envelope,
-  MAX_READINGS_PER_ENVELOPE,
-  MAX_SOURCE_TS,
-  MAX_UNIT_LENGTH,
-  MIN_SOURCE_TS,
-  QUALITIES,
-} from "./envelope.ts";
-import { ID_PATTERN, METRIC_PATTERN } from "./identifiers.ts";
+import { ENVELOPE_VERSION, type Envelope, QUALITIES } from "./envelope.ts";
+import { isEnvelopeSeq, isMetric, isReadingCount, isSourceTs, isUnit } from "./envelope-check.ts";
+import { isId } from "./identifiers.ts";
 import { LifelineError } from "./lifeline-error.ts";
 
 /**
@@ -159,7 +152,8 @@ export function readBinaryEnvelope(payload: Uint8Array): Record<string, unknown>
 }
 
 /**
- * Reads a binary envelope and checks it by the rules `isValidEnvelope` holds the JSON form to, in
+ * Reads a binary envelope and checks it by the rules `isValidEnvelope` holds the JSON form to (the
+ * same predicates, from envelope-check.ts), in
  * one pass: each distinct metric and unit is checked once, not once per reading, and no field is
  * looked at twice. Undefined when any rule is broken — `tryDecodeEnvelope` then reads it the slow
  * way, to say what is wrong. Throws `BinaryEnvelopeError` when the framing is broken.
@@ -171,15 +165,12 @@ export function readBinaryEnvelope(payload: Uint8Array): Record<string, unknown>
 export function readCheckedBinaryEnvelope(payload: Uint8Array): Envelope | undefined {
   const { cursor, head, stringCount } = readHead(payload);
   const { site, gateway, device, bootId, seq } = head;
-  if (!ID_PATTERN.test(site) || !ID_PATTERN.test(gateway) || !ID_PATTERN.test(device) || !ID_PATTERN.test(bootId)) {
-    return undefined;
-  }
-  if (!Number.isInteger(seq) || seq < 0 || seq > Number.MAX_SAFE_INTEGER) return undefined;
+  if (!isId(site) || !isId(gateway) || !isId(device) || !isId(bootId) || !isEnvelopeSeq(seq)) return undefined;
   const b = cursor.b;
   const { strings, count } = readStrings(cursor, stringCount);
   let at = cursor.at;
   if (b.length - at !== count * READING_BYTES) return undefined; // framing: the slow reader says where
-  if (count < 1 || count > MAX_READINGS_PER_ENVELOPE) return undefined;
+  if (!isReadingCount(count)) return undefined;
   // Per string: 0 not checked yet, 1 passes, 2 fails — as a metric, and as a unit.
   const asMetric = new Uint8Array(stringCount);
   const asUnit = new Uint8Array(stringCount);
@@ -190,12 +181,12 @@ export function readCheckedBinaryEnvelope(payload: Uint8Array): Envelope | undef
     const u = view.getUint16(at + 2, true);
     const quality = QUALITIES[b[at + 4] as number];
     if (m >= stringCount || u >= stringCount || quality === undefined) return undefined;
-    if (asMetric[m] === 0) asMetric[m] = METRIC_PATTERN.test(strings[m] as string) ? 1 : 2;
-    if (asUnit[u] === 0) asUnit[u] = (strings[u] as string).length <= MAX_UNIT_LENGTH ? 1 : 2;
+    if (asMetric[m] === 0) asMetric[m] = isMetric(strings[m] as string) ? 1 : 2;
+    if (asUnit[u] === 0) asUnit[u] = isUnit(strings[u] as string) ? 1 : 2;
     if (asMetric[m] === 2 || asUnit[u] === 2) return undefined;
     const ts = view.getFloat64(at + 5, true);
     const value = view.getFloat64(at + 13, true);
-    if (!Number.isInteger(ts) || ts < MIN_SOURCE_TS || ts > MAX_SOURCE_TS || !Number.isFinite(value)) return undefined;
+    if (!isSourceTs(ts) || !Number.isFinite(value)) return undefined;
     readings[r] = { metric: strings[m] as string, ts, value, unit: strings[u] as string, quality };
     at += READING_BYTES;
   }
