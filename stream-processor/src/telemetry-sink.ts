@@ -162,8 +162,8 @@ export function telemetrySink(
    */
   const unconfirmed = new Map<string, PreparedTelemetry["met"]>();
 
-  const prepare = (batch: StreamMessage[]): PreparedTelemetry | undefined => {
-    if (lookUpUpTo === undefined) return undefined;
+  /** Readings at or before `maybeStoredUpTo` (source time) may be stored already: they are looked up. */
+  const prepareWith = (batch: StreamMessage[], maybeStoredUpTo: number): PreparedTelemetry => {
     const rows = new TelemetryRowBinary();
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
@@ -215,7 +215,7 @@ export function telemetrySink(
         metIds.add(id);
         const earliest = earliestTs(envelope);
         const lookUp =
-          entry.resend || earliest <= lookUpUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
+          entry.resend || earliest <= maybeStoredUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
         const fresh = !m.redelivered && !lookUp;
         const part: BatchPart = { message: m, payload: entry.payload, envelope, rows: fresh ? undefined : [] };
         met.push({ source, seq: envelope.seq, fresh, part });
@@ -231,6 +231,13 @@ export function telemetrySink(
       }
     }
     return { rows, suspect, redelivered, quarantined, partOf, met, freshSince, counts };
+  };
+  const prepare = (batch: StreamMessage[]) => (lookUpUpTo === undefined ? undefined : prepareWith(batch, lookUpUpTo));
+
+  /** Remembers envelopes ClickHouse committed: a later copy of one is dropped without a look-up. */
+  const markStored = (entries: Iterable<{ source: string; seq: number }>) => {
+    const at = now();
+    for (const { source, seq } of entries) stored.add(source, seq, at);
   };
 
   /** Whether what was stored since `prepared` was made leaves its judgement standing. */
@@ -250,8 +257,7 @@ export function telemetrySink(
           ? store.insertTelemetryBinary(p.bytes, p.token)
           : store.insertTelemetryText(p.bytes, p.token, p.columns));
         // Committed now: its envelopes are stored, and a copy of one in this batch is one.
-        const at = now();
-        for (const { source, seq } of unconfirmed.get(p.token) ?? []) stored.add(source, seq, at);
+        markStored(unconfirmed.get(p.token) ?? []);
         unconfirmed.delete(p.token);
       }, insertRefusal);
       unconfirmed.clear(); // what is left was set aside: its envelopes were not stored
@@ -267,7 +273,7 @@ export function telemetrySink(
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
     const prepared =
-      preparedAhead !== undefined && stillHolds(preparedAhead) ? preparedAhead : (prepare(batch) as PreparedTelemetry);
+      preparedAhead !== undefined && stillHolds(preparedAhead) ? preparedAhead : prepareWith(batch, lookUpUpTo);
     const { rows, suspect, redelivered, quarantined, partOf, met } = prepared;
     stats.packs += prepared.counts.packs;
     stats.copies += prepared.counts.copies;
@@ -331,8 +337,7 @@ export function telemetrySink(
     await store.insertQuarantine(quarantined, token);
     options.pending?.done(token);
     unconfirmed.delete(token);
-    const at = now();
-    for (const { source, seq, part } of met) if (!refused.has(part)) stored.add(source, seq, at);
+    markStored(refused.size === 0 ? met : met.filter((e) => !refused.has(e.part)));
     stats.envelopes += met.length - refused.size;
     stats.rows += storedRows;
     stats.quarantined += quarantined.length;
