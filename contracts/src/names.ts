@@ -26,7 +26,8 @@ export const MQTT_TELEMETRY_PREFIX = "lifeline/v1/tlm";
 /** What a gateway subscribes to (MQTT 3.1.1 §4.7.1.2 multi-level wildcard). */
 export const MQTT_TELEMETRY_FILTER = `${MQTT_TELEMETRY_PREFIX}/#`;
 
-type Route = Pick<Envelope, "site" | "gateway" | "device">;
+/** Site, gateway and device: where a reading comes from, as subjects and topics name it. */
+export type Route = Pick<Envelope, "site" | "gateway" | "device">;
 
 export function telemetrySubject(r: Route): string {
   return `${TELEMETRY_SUBJECT_PREFIX}.${r.site}.${r.gateway}.${r.device}`;

@@ -8,6 +8,7 @@ import {
   type Logger,
   parseTelemetryTopic,
   quarantineSubject,
+  type Route,
   silentLogger,
   telemetrySubject,
   tryDecodeEnvelope,
@@ -20,9 +21,6 @@ import { GatewayError } from "./gateway-error.ts";
 import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
 import { TelemetryPacker, type TelemetryPackerOptions } from "./telemetry-packer.ts";
-
-/** Site, gateway and device, as a telemetry topic names them. */
-type Route = NonNullable<ReturnType<typeof parseTelemetryTopic>>;
 
 export interface GatewayOptions {
   nats: NatsConnection;
