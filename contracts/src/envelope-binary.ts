@@ -1,6 +1,7 @@
 import { ENVELOPE_VERSION, type Envelope, QUALITIES } from "./envelope.ts";
 import { isEnvelopeSeq, isMetric, isReadingCount, isSourceTs, isUnit } from "./envelope-check.ts";
 import { isId } from "./identifiers.ts";
+import { hashByte, internedAscii } from "./interned-strings.ts";
 import { LifelineError } from "./lifeline-error.ts";
 
 /**
@@ -268,30 +269,16 @@ class Cursor {
     const start = this.at + 1;
     const end = start + n;
     this.at = end;
-    let h = n;
+    let h = 0;
     for (let i = start; i < end; i++) {
       const c = b[i] as number;
       // Identifiers, metrics and most units are ASCII: read as such; anything else must be UTF-8.
       if (c >= 0x80) return utf8(b, start, end, what);
-      h = (Math.imul(h, 31) + c) | 0;
+      h = hashByte(h, c);
     }
-    // The same few strings come again and again (a site's ids, its metrics and units): one made
-    // before is handed out again instead of a new one (a string from bytes costs ~0.12 µs).
-    const slot = h & (INTERNED - 1);
-    const hit = interned[slot] as string;
-    if (hit.length === n) {
-      let i = 0;
-      while (i < n && hit.charCodeAt(i) === b[start + i]) i++;
-      if (i === n) return hit;
-    }
-    const fresh = b.toString("latin1", start, end);
-    interned[slot] = fresh;
-    return fresh;
+    return internedAscii(b, start, end, h);
   }
 }
-
-const INTERNED = 4096;
-const interned: string[] = new Array(INTERNED).fill("");
 
 function utf8(b: Buffer, start: number, end: number, what: string | number): string {
   try {

@@ -8,6 +8,7 @@ import {
 } from "./envelope-binary.ts";
 import { isValidEnvelope } from "./envelope-check.ts";
 import { EnvelopeError, type EnvelopeIssue } from "./envelope-error.ts";
+import { readCheckedJsonEnvelope } from "./envelope-json-reader.ts";
 
 /** Larger payloads are refused before parsing: MQTT and NATS defaults are 256 KiB to 1 MiB. */
 export const MAX_ENVELOPE_BYTES = 1024 * 1024;
@@ -45,6 +46,10 @@ export function tryDecodeEnvelope(payload: Uint8Array | string): DecodeResult {
       return fail("CONTRACT_MALFORMED_BINARY", `binary envelope: ${cause.message}`, [], cause);
     }
     return validated(fields);
+  }
+  if (typeof payload !== "string") {
+    const checked = readCheckedJsonEnvelope(payload);
+    if (checked !== undefined) return { ok: true, envelope: checked };
   }
   let json: unknown;
   try {

@@ -190,6 +190,7 @@ export {
   tryDecodeEnvelope,
 } from "./envelope-codec.ts";
 export { EnvelopeError, type EnvelopeErrorCode, type EnvelopeIssue } from "./envelope-error.ts";
+export { readCheckedJsonEnvelope } from "./envelope-json-reader.ts";
 export {
   decodePack,
   encodePack,
