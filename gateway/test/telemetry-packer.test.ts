@@ -143,6 +143,13 @@ describe("the gateway packs many MQTT messages into one JetStream message", () =
   });
 });
 
+/** Adds an envelope of site water-1; settles when its pack was stored, or could not be. */
+function added(packer: TelemetryPacker, e: Envelope): Promise<void> {
+  return new Promise((resolve, reject) =>
+    packer.add("water-1", Buffer.from(JSON.stringify(e)), false, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
 describe("a pack whose PubAck is lost", () => {
   it("is published again under the same message id and stored once", async () => {
     const publisher = new JetStreamPublisher(nats, 300);
@@ -152,9 +159,7 @@ describe("a pack whose PubAck is lost", () => {
       // takes all three copies, the later ones as duplicates of the first. (Waiting for the retries
       // rather than a fixed time: on a loaded machine a fixed second may not cover the deadline.)
       await stopServer();
-      const done = Promise.all(
-        [0, 1, 2].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-1", seq))), false)),
-      );
+      const done = Promise.all([0, 1, 2].map((seq) => added(packer, envelope("v-1", seq))));
       for (const until = Date.now() + 20_000; packer.stats().retries < 2 && Date.now() < until; )
         await new Promise((r) => setTimeout(r, 20));
       process.kill(server.pid, "SIGCONT");
@@ -179,7 +184,7 @@ describe("a pack whose PubAck is lost", () => {
     const jsm = await jetstreamManager(nats);
     try {
       await jsm.streams.delete(TELEMETRY_STREAM); // 503 no responders, as while a stream has no leader
-      const done = packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-3", 0))), false);
+      const done = added(packer, envelope("v-3", 0));
       await new Promise((r) => setTimeout(r, 250));
       await ensureStreams(jsm);
       await done;
@@ -197,9 +202,7 @@ describe("a pack whose PubAck is lost", () => {
     const packer = new TelemetryPacker({ publisher, instance: "gw-test2", attempts: 2, isConnected: () => true });
     try {
       await stopServer();
-      const results = await Promise.allSettled(
-        [0, 1].map((seq) => packer.add("water-1", Buffer.from(JSON.stringify(envelope("v-2", seq))), false)),
-      );
+      const results = await Promise.allSettled([0, 1].map((seq) => added(packer, envelope("v-2", seq))));
       expect(results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "ok"))).toEqual([
         "GATEWAY_JETSTREAM_NO_PUBACK",
         "GATEWAY_JETSTREAM_NO_PUBACK",
