@@ -37,15 +37,25 @@ export function telemetryTopic(r: Route): string {
   return `${MQTT_TELEMETRY_PREFIX}/${r.site}/${r.gateway}/${r.device}`;
 }
 
-/** Splits a telemetry topic into its route, or returns undefined if it is not one. */
+const TELEMETRY_TOPIC_START = `${MQTT_TELEMETRY_PREFIX}/`;
+
+/**
+ * Splits a telemetry topic into its route (three non-empty levels after the prefix), or returns
+ * undefined if it is not one. Found by `indexOf`, not `split`: the gateway calls it for every
+ * MQTT message.
+ */
 export function parseTelemetryTopic(topic: string): Route | undefined {
-  const prefix = `${MQTT_TELEMETRY_PREFIX}/`;
-  if (!topic.startsWith(prefix)) return undefined;
-  const parts = topic.slice(prefix.length).split("/");
-  if (parts.length !== 3) return undefined;
-  const [site, gateway, device] = parts as [string, string, string];
-  if (site === "" || gateway === "" || device === "") return undefined;
-  return { site, gateway, device };
+  if (!topic.startsWith(TELEMETRY_TOPIC_START)) return undefined;
+  const site = TELEMETRY_TOPIC_START.length;
+  const gateway = topic.indexOf("/", site) + 1;
+  const device = gateway === 0 ? 0 : topic.indexOf("/", gateway) + 1;
+  if (gateway - 1 <= site || device - 1 <= gateway || device === topic.length) return undefined;
+  if (topic.indexOf("/", device) !== -1) return undefined;
+  return {
+    site: topic.slice(site, gateway - 1),
+    gateway: topic.slice(gateway, device - 1),
+    device: topic.slice(device),
+  };
 }
 
 /** Where a bad payload goes: `qrn.<source>` (source is e.g. `mqtt`, `tlm`). */

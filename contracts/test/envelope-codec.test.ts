@@ -147,5 +147,10 @@ describe("names", () => {
     expect(parseTelemetryTopic("lifeline/v1/tlm/mine-7/gw-01")).toBeUndefined();
     expect(parseTelemetryTopic("lifeline/v1/tlm/mine-7//dust-01")).toBeUndefined();
     expect(parseTelemetryTopic("other/topic/a/b/c")).toBeUndefined();
+    for (const levels of ["", "m", "m/", "/g/d", "m//d", "m/g/", "m/g/d/", "m/g/d/x", "//", "m/g//"]) {
+      expect(parseTelemetryTopic(`lifeline/v1/tlm/${levels}`), levels).toBeUndefined();
+    }
+    expect(parseTelemetryTopic("lifeline/v1/tlm/m/g/d")).toEqual({ site: "m", gateway: "g", device: "d" });
+    expect(parseTelemetryTopic("lifeline/v1/tlmx/m/g/d")).toBeUndefined();
   });
 });
