@@ -217,7 +217,7 @@ export function telemetrySink(
         const lookUp =
           entry.resend || earliest <= maybeStoredUpTo || earliest < oldest || stored.forgot(source, envelope.seq);
         const fresh = !m.redelivered && !lookUp;
-        const part: BatchPart = { message: m, payload: entry.payload, envelope, rows: fresh ? undefined : [] };
+        const part: BatchPart = { message: m, payload: entry.payload, rows: fresh ? undefined : [] };
         met.push({ source, seq: envelope.seq, fresh, part });
         if (fresh) {
           if (earliest < freshSince) freshSince = earliest;
