@@ -1,5 +1,6 @@
 import { ENVELOPE_VERSION, type Envelope, MAX_READINGS_PER_ENVELOPE, QUALITIES, type Quality } from "./envelope.ts";
 import { isEnvelopeSeq, isSourceTs, isUnit } from "./envelope-check.ts";
+import { ID_PATTERN, MAX_ID_LENGTH, MAX_METRIC_LENGTH, METRIC_PATTERN } from "./identifiers.ts";
 import { hashByte, internedAscii } from "./interned-strings.ts";
 
 /**
@@ -32,8 +33,9 @@ export function readCheckedJsonEnvelope(payload: Uint8Array): Envelope | undefin
 /** Thrown inside the reader to leave it: the payload is for the slow path. Never escapes. */
 const REFUSED = Symbol("refused");
 
-// Byte classes (ASCII): what an id, a metric and a metric's first character may hold
-// (`ID_PATTERN`, `METRIC_PATTERN` in identifiers.ts), and JSON's white space (RFC 8259 §2).
+// Byte classes (ASCII): what an id, a metric and a metric's first character may hold, taken from
+// the patterns in identifiers.ts (one character matches an id's pattern, or a metric's as its
+// first; after a valid first one, "a", as any later one), and JSON's white space (RFC 8259 §2).
 const ID = 1;
 const METRIC = 2;
 const METRIC_FIRST = 4;
@@ -41,9 +43,10 @@ const SPACE = 8;
 const CLASS = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
-  const alnum = /[A-Za-z0-9_]/.test(ch);
   CLASS[c] =
-    (alnum || ch === "-" ? ID : 0) | (alnum || ch === "-" || ch === "." ? METRIC : 0) | (alnum ? METRIC_FIRST : 0);
+    (ID_PATTERN.test(ch) ? ID : 0) |
+    (METRIC_PATTERN.test(`a${ch}`) ? METRIC : 0) |
+    (METRIC_PATTERN.test(ch) ? METRIC_FIRST : 0);
 }
 for (const c of [0x20, 0x09, 0x0a, 0x0d]) CLASS[c] = SPACE;
 
@@ -263,7 +266,7 @@ class JsonReader {
     return at;
   }
 
-  /** A site, gateway, device or boot id: 1–64 of `[A-Za-z0-9_-]`. */
+  /** A site, gateway, device or boot id (`ID_PATTERN`). */
   #id(): string {
     const b = this.b;
     const from = this.#stringStart();
@@ -274,12 +277,12 @@ class JsonReader {
       if (!((CLASS[c] as number) & ID)) break;
       h = hashByte(h, c);
     }
-    if (b[at] !== QUOTE || at === from || at - from > 64) throw REFUSED;
+    if (b[at] !== QUOTE || at === from || at - from > MAX_ID_LENGTH) throw REFUSED;
     this.at = at + 1;
     return internedAscii(b, from, at, h);
   }
 
-  /** A metric: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+  /** A metric (`METRIC_PATTERN`). */
   #metric(): string {
     const b = this.b;
     const from = this.#stringStart();
@@ -291,7 +294,7 @@ class JsonReader {
       if (!((CLASS[c] as number) & METRIC)) break;
       h = hashByte(h, c);
     }
-    if (b[at] !== QUOTE || at - from > 128) throw REFUSED;
+    if (b[at] !== QUOTE || at - from > MAX_METRIC_LENGTH) throw REFUSED;
     this.at = at + 1;
     return internedAscii(b, from, at, h);
   }

@@ -42,6 +42,12 @@ describe("the one-pass JSON envelope reader", () => {
       .join(
         " ,\r\n ",
       )}], "seq":981, "bootId":"b-1a2b3c","device":"meter-17","gateway":"meter-17","site":"meters-3","v":1 }\n`;
+    const longest = JSON.stringify({
+      ...meter,
+      device: "d".repeat(64),
+      readings: [{ ...meter.readings[0], metric: `p.${"-".repeat(126)}` }],
+    });
+    expect(readCheckedJsonEnvelope(bytes(longest))).toEqual(JSON.parse(longest));
     for (const text of [JSON.stringify(meter), JSON.stringify(meter, null, 2), shuffled]) {
       const read = readCheckedJsonEnvelope(bytes(text));
       expect(read).toEqual(JSON.parse(text));
@@ -94,6 +100,21 @@ describe("the one-pass JSON envelope reader", () => {
       ["no readings", text.replace(/"readings":\[.*\]/, '"readings":[]'), "CONTRACT_INVALID_ENVELOPE"],
       ["a leading zero", text.replace('"value":981', '"value":0981'), "CONTRACT_MALFORMED_JSON"],
       ["a second value", `${text} {}`, "CONTRACT_MALFORMED_JSON"],
+      [
+        "a device of 65 characters",
+        text.replace('"device":"meter-17"', `"device":"${"d".repeat(65)}"`),
+        "CONTRACT_INVALID_ENVELOPE",
+      ],
+      [
+        "a metric of 129 characters",
+        text.replace('"metric":"power"', `"metric":"${"p".repeat(129)}"`),
+        "CONTRACT_INVALID_ENVELOPE",
+      ],
+      [
+        "a metric starting with a dot",
+        text.replace('"metric":"power"', '"metric":".power"'),
+        "CONTRACT_INVALID_ENVELOPE",
+      ],
       [
         "a unit of 33 characters",
         text.replace('"unit":"kW"', `"unit":"${"µ".repeat(33)}"`),
