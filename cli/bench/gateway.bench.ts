@@ -7,6 +7,7 @@
 // of the 2 cores; CPU per message is the steadier figure on a noisy machine.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -130,7 +131,6 @@ function sum(xs: number[]): number {
 }
 
 async function waitForPort(port: number): Promise<void> {
-  const { connect } = await import("node:net");
   for (const until = Date.now() + 10_000; Date.now() < until; ) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, "127.0.0.1", () => {
