@@ -1,4 +1,35 @@
+import { relative } from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/**
+ * The files that take longest, longest first, as CI measured them (2026-12-01, a clean clone: 171,
+ * 68, 61, 35, 30, 25 s). CI has no timings cached from earlier runs, so vitest started files
+ * largest first and `chaos` (171 s) began last: the other worker stood idle for its last ~2.5
+ * minutes of a 10.6-minute run. Started first, the long ones overlap the many short ones.
+ */
+const LONGEST_FIRST = [
+  "cli/test/chaos.test.ts",
+  "cli/test/up-command.test.ts",
+  "cli/test/probe-opcua.test.ts",
+  "cli/test/video-end-to-end.test.ts",
+  "analytics/test/batadal-train.test.ts",
+  "cli/test/probe-modbus.test.ts",
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const at = LONGEST_FIRST.indexOf(relative(f.project.config.root, f.moduleId));
+      return at === -1 ? LONGEST_FIRST.length : at;
+    };
+    const sorted = await super.sort(files);
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+      .map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -8,6 +39,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    sequence: { sequencer: LongestFirst },
     reporters: ["default", "./scripts/summary-reporter.ts"],
     env: { ORT_DISABLE_TELEMETRY: "1", TURBO_TELEMETRY_DISABLED: "1" },
   },
