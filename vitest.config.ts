@@ -23,11 +23,8 @@ class LongestFirst extends BaseSequencer {
       const at = LONGEST_FIRST.indexOf(relative(f.project.config.root, f.moduleId));
       return at === -1 ? LONGEST_FIRST.length : at;
     };
-    const sorted = await super.sort(files);
-    return sorted
-      .map((f, i) => ({ f, i }))
-      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
-      .map(({ f }) => f);
+    // Array.prototype.sort is stable: the others keep vitest's order.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
   }
 }
 
