@@ -1,3 +1,5 @@
+// First: before any command loads node-opcua (see edge-agent node-opcua-preload.ts).
+import "@lifeline/edge-agent/node-opcua-preload";
 import {
   AGENT_USAGE,
   ANALYTICS_USAGE,

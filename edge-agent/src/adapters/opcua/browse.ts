@@ -1,3 +1,4 @@
+import "./node-opcua-preload.ts";
 import { type Logger, silentLogger } from "@lifeline/contracts";
 import {
   AccessLevelFlag,

@@ -1,3 +1,4 @@
+import "./node-opcua-preload.ts";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";

@@ -1,3 +1,4 @@
+import "./node-opcua-preload.ts";
 import {
   AttributeIds,
   type ClientSubscription,

@@ -1,3 +1,4 @@
+import "./node-opcua-preload.ts";
 import { format } from "node:util";
 import type { Logger } from "@lifeline/contracts";
 import { setDebugLogger, setErrorLogger, setWarningLogger } from "node-opcua-debug";

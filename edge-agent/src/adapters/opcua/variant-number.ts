@@ -1,3 +1,4 @@
+import "./node-opcua-preload.ts";
 import { DataType, type Variant, VariantArrayType } from "node-opcua";
 
 export type NumberResult = { ok: true; value: number } | { ok: false; reason: string; empty: boolean };
