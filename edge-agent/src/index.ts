@@ -35,19 +35,17 @@ export {
   fromBigEndianBytes,
   toBigEndianBytes,
 } from "./adapters/modbus/register-codec.ts";
+// OPC UA: node-opcua loads on first use, not with this entry point (deferred-opcua-adapter.ts).
+export type { BrowsedVariable, BrowseOptions } from "./adapters/opcua/browse.ts";
+export { browseOpcua } from "./adapters/opcua/browse-opcua.ts";
+export { type OpcuaDeviceConfig, opcuaDeviceSchema } from "./adapters/opcua/config.ts";
+export { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
 export {
   approveCertificate,
-  type BrowsedVariable,
-  type BrowseOptions,
-  browseOpcua,
   listRejectedCertificates,
   listTrustedCertificates,
-  OpcuaAdapter,
-  type OpcuaDeviceConfig,
-  opcuaDeviceSchema,
   type PeerCertificate,
-} from "./adapters/opcua/index.ts";
-export { routeOpcuaLogs } from "./adapters/opcua/opcua-logs.ts";
+} from "./adapters/opcua/trust-store.ts";
 export { type AdapterContext, adapterContext, createAdapter } from "./adapters/registry.ts";
 export {
   type ProbeSl651Options,

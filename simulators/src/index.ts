@@ -59,7 +59,7 @@ export {
   type Sl651UplinkSpec,
 } from "./sl651/sl651-frame.ts";
 
-// Models, the OPC UA substation and the reference sites of firmware-profiles/sites/.
+// Models and the reference sites of firmware-profiles/sites/.
 
 export { gasDetector, heatMeter, radarLevelGauge } from "./device-models.ts";
 export { type BatteryReading, type DroneBatteryOptions, droneBattery } from "./drone/drone-messages.ts";
@@ -79,10 +79,8 @@ export {
   type OnvifSimulatorOptions,
   startOnvifSimulator,
 } from "./onvif/simulated-onvif-camera.ts";
-export {
-  SimulatedOpcuaSubstation,
-  type SimulatedOpcuaSubstationOptions,
-} from "./opcua/simulated-opcua-substation.ts";
+// The OPC UA substation has its own entry point, @lifeline/simulators/opcua: exporting it here
+// would load node-opcua (~1–3 s of CPU) with this package.
 export {
   REFERENCE_SITE_KINDS,
   type ReferenceSite,

@@ -1,7 +1,7 @@
 import type { SimulatedDeviceModel } from "./device-models.ts";
 import { dustMonitor, gasDetector, heatMeter, pipelineTransmitter, radarLevelGauge } from "./device-models.ts";
 import { SimulatedHj212Logger } from "./hj212/simulated-hj212-logger.ts";
-import { SimulatedOpcuaSubstation } from "./opcua/simulated-opcua-substation.ts";
+import type { SimulatedOpcuaSubstation } from "./opcua/simulated-opcua-substation.ts";
 import { SimulatedModbusDevice } from "./simulated-modbus-device.ts";
 import { SimulatedSl651Rtu } from "./sl651/simulated-sl651-rtu.ts";
 
@@ -152,20 +152,34 @@ function sl651Rtu(station: string, n: number, options: ReferenceSiteOptions): Pe
   return { label: `sl651 rtu ${station} → ${host}:15651`, start: () => rtu.start(), stop: () => rtu.stop() };
 }
 
-/** Substation 0412's controller: opc.tcp://127.0.0.1:14840, user `operator`. */
+/**
+ * Substation 0412's controller: opc.tcp://127.0.0.1:14840, user `operator`. node-opcua loads when
+ * the substation starts, not with this package: it is hundreds of modules (~1–3 s of CPU), which
+ * the other sites, and every importer of the simulators, need not pay.
+ */
 function opcuaSubstation(options: ReferenceSiteOptions): Peer {
   const opcua = options.opcua;
   if (opcua === undefined) {
     throw new Error("startReferenceSite(heating-substation): options.opcua { pkiDir, password } is required");
   }
   const host = options.host ?? "127.0.0.1";
-  const server = new SimulatedOpcuaSubstation({
-    port: 14840,
-    host,
-    pkiDir: opcua.pkiDir,
-    users: { operator: opcua.password },
-    acceptUnknownClients: opcua.acceptUnknownClients ?? false,
-    seed: options.seed ?? 1,
-  });
-  return { label: `opcua HS01 opc.tcp://${host}:14840`, start: () => server.start(), stop: () => server.stop() };
+  let server: SimulatedOpcuaSubstation | undefined;
+  return {
+    label: `opcua HS01 opc.tcp://${host}:14840`,
+    start: async () => {
+      const { SimulatedOpcuaSubstation } = await import("./opcua/simulated-opcua-substation.ts");
+      server = new SimulatedOpcuaSubstation({
+        port: 14840,
+        host,
+        pkiDir: opcua.pkiDir,
+        users: { operator: opcua.password },
+        acceptUnknownClients: opcua.acceptUnknownClients ?? false,
+        seed: options.seed ?? 1,
+      });
+      await server.start();
+    },
+    stop: async () => {
+      await server?.stop();
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { MavlinkAdapter } from "./mavlink/mavlink-adapter.ts";
 import { ModbusAdapter } from "./modbus/modbus-adapter.ts";
 import { ModbusLines } from "./modbus/modbus-line.ts";
 import { OnvifAdapter } from "./onvif/onvif-adapter.ts";
-import { OpcuaAdapter } from "./opcua/opcua-adapter.ts";
+import { DeferredOpcuaAdapter } from "./opcua/deferred-opcua-adapter.ts";
 import { Sl651Adapter } from "./sl651/sl651-adapter.ts";
 
 /**
@@ -50,7 +50,7 @@ export function createAdapter(device: DeviceConfig, context: AdapterContext): Ad
     case "hj212":
       return new Hj212Receiver(device, { log: context.log });
     case "opcua":
-      return new OpcuaAdapter(device, { log: context.log, env: context.env });
+      return new DeferredOpcuaAdapter(device, { log: context.log, env: context.env });
     case "onvif": {
       const video = videoOf(context, device.id);
       return new OnvifAdapter(device, {

@@ -16,8 +16,9 @@ import {
 } from "node-opcua";
 import { AdapterError } from "../../adapter-error.ts";
 import { effectivePolicy, type OpcuaConnectionConfig } from "./config.ts";
+import { ObservedCertificateManager } from "./observed-certificate-manager.ts";
 import type { OpcuaErrorCode } from "./opcua-error-codes.ts";
-import { normaliseThumbprint, ObservedCertificateManager, OWN_CERTIFICATE, ownApplicationUri } from "./trust-store.ts";
+import { normaliseThumbprint, OWN_CERTIFICATE, ownApplicationUri } from "./trust-store.ts";
 
 export interface SessionOptions {
   /** The device errors are reported against. */

@@ -20,6 +20,8 @@ export {
   type SecurityPolicyName,
 } from "./config.ts";
 export { readingFromDataValue } from "./data-value-reading.ts";
+export { DeferredOpcuaAdapter } from "./deferred-opcua-adapter.ts";
+export { type CertificateVerdict, ObservedCertificateManager } from "./observed-certificate-manager.ts";
 export { OpcuaAdapter, type OpcuaAdapterOptions } from "./opcua-adapter.ts";
 export { OPCUA_ERROR_CODES, type OpcuaErrorCode } from "./opcua-error-codes.ts";
 export { qualityOf } from "./status-quality.ts";
