@@ -11,7 +11,7 @@ import {
   type NodeId,
   type ReferenceDescription,
   resolveNodeId,
-} from "node-opcua";
+} from "node-opcua-client";
 import { AdapterError } from "../../adapter-error.ts";
 import { openSession } from "./client-session.ts";
 import { type OpcuaConnectionInput, opcuaConnectionSchema } from "./config.ts";

@@ -13,7 +13,7 @@ import {
   SecurityPolicy,
   type UserIdentityInfo,
   UserTokenType,
-} from "node-opcua";
+} from "node-opcua-client";
 import { AdapterError } from "../../adapter-error.ts";
 import { effectivePolicy, type OpcuaConnectionConfig } from "./config.ts";
 import { ObservedCertificateManager } from "./observed-certificate-manager.ts";

@@ -1,5 +1,5 @@
 import { MAX_SOURCE_TS, MIN_SOURCE_TS, type Reading } from "@lifeline/contracts";
-import type { DataValue } from "node-opcua";
+import type { DataValue } from "node-opcua-client";
 import type { OpcuaPoint } from "./config.ts";
 import type { OpcuaErrorCode } from "./opcua-error-codes.ts";
 import { qualityOf } from "./status-quality.ts";

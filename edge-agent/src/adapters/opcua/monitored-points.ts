@@ -10,7 +10,7 @@ import {
   resolveNodeId,
   type StatusCode,
   TimestampsToReturn,
-} from "node-opcua";
+} from "node-opcua-client";
 import type { OpcuaDeadband, OpcuaPoint } from "./config.ts";
 import type { OpcuaErrorCode } from "./opcua-error-codes.ts";
 

@@ -11,14 +11,15 @@ import { createRequire, Module } from "node:module";
  * `SECURITY_POLICIES`), and opcua-logs.ts drops that warning. So the module holding the check is
  * put in CommonJS's module cache, empty, before node-opcua requires it.
  *
- * The check's file is found from node-opcua's own place in node_modules (it is a direct dependency
- * of node-opcua). A node-opcua without that file leaves nothing to stub: it loads as it would.
+ * The check's file is found from node-opcua-client's place in node_modules (a direct dependency of
+ * it, and of node-opcua's server). A version without that file leaves nothing to stub: it loads as
+ * it would.
  */
 function stubRsaProbe(): string | undefined {
   const fromHere = createRequire(import.meta.url);
   let file: string;
   try {
-    const fromOpcua = createRequire(fromHere.resolve("node-opcua"));
+    const fromOpcua = createRequire(fromHere.resolve("node-opcua-client"));
     file = fromOpcua.resolve("node-opcua-secure-channel/dist/source/verify_pcks1.js");
   } catch {
     return undefined;

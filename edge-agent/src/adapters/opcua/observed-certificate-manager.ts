@@ -1,6 +1,7 @@
 import "./node-opcua-preload.ts";
 import { X509Certificate } from "node:crypto";
-import { OPCUACertificateManager, type OPCUACertificateManagerOptions, type StatusCode } from "node-opcua";
+import { OPCUACertificateManager, type OPCUACertificateManagerOptions } from "node-opcua-certificate-manager";
+import type { StatusCode } from "node-opcua-client";
 import { describeCertificate, type PeerCertificate } from "./trust-store.ts";
 
 export interface CertificateVerdict {

@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from "@lifeline/contracts";
-import type { ClientSubscription, DataValue } from "node-opcua";
+import type { ClientSubscription, DataValue } from "node-opcua-client";
 import type { ReadingSink, StreamingAdapter } from "../../adapter.ts";
 import { AdapterError } from "../../adapter-error.ts";
 import { connectionError, type OpcuaSession, openSession } from "./client-session.ts";

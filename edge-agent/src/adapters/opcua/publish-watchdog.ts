@@ -1,4 +1,4 @@
-import type { ClientSubscription } from "node-opcua";
+import type { ClientSubscription } from "node-opcua-client";
 
 /** Silence, in keep-alive periods, after which a subscription is taken for dead. */
 const MISSED_KEEP_ALIVES = 3;

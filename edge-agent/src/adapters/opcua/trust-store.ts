@@ -49,7 +49,7 @@ export async function approveCertificate(pkiDir: string, thumbprint: string): Pr
     );
   }
   // node-opcua loads here, not with this module: listing the folders needs none of it.
-  const { OPCUACertificateManager } = await import("node-opcua");
+  const { OPCUACertificateManager } = await import("node-opcua-certificate-manager");
   const manager = new OPCUACertificateManager({ rootFolder: pkiDir, disableFileWatchers: true });
   try {
     await manager.initialize();

@@ -1,5 +1,5 @@
 import "./node-opcua-preload.ts";
-import { DataType, type Variant, VariantArrayType } from "node-opcua";
+import { DataType, type Variant, VariantArrayType } from "node-opcua-client";
 
 export type NumberResult = { ok: true; value: number } | { ok: false; reason: string; empty: boolean };
 
