@@ -15,6 +15,7 @@ const text = (parts: unknown[]) =>
 /**
  * W27 says Node 20 disabled RSA PKCS#1 v1.5 decryption (CVE-2023-46809); only the deprecated
  * Basic128Rsa15 policy needs it, which Lifeline does not offer, so it would be noise at every start.
+ * node-opcua-preload.ts keeps the check that warns from running; this is for a version it misses.
  */
 const noise = (line: string) => /NODE-OPCUA-W27|security-revert=CVE-2023-46809/.test(line);
 const toStderr = (...parts: unknown[]) => {
