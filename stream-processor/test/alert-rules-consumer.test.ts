@@ -9,6 +9,7 @@ import {
   encodePack,
   packSubject,
   silentLogger,
+  TELEMETRY_STREAM,
   telemetrySubject,
 } from "@lifeline/contracts";
 import { ensureStreams, type NatsServerProcess, startNatsServer } from "@lifeline/gateway";
@@ -73,6 +74,15 @@ const levelRule = (id: string, extra: { hysteresis?: number } = {}) =>
     ...extra,
   });
 
+/** The stream position the consumer's saved state covers (0 before it saved any). */
+function savedStreamSeq(file: string): number {
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { streamSeq: number }).streamSeq;
+  } catch {
+    return 0;
+  }
+}
+
 const brief = (cs: readonly AlertCondition[]) => cs.map((c) => `${c.device}:${c.level ?? "clear"}@${c.at - T0}`);
 
 beforeAll(async () => {
@@ -101,6 +111,12 @@ describe("alert rules on the telemetry stream", () => {
     ]);
     await publish([envelope(T0, 1.5), envelope(T0 + 1_000, 2.1)]);
     await until("level IV", async () => ((await conditions()).length === 1 ? true : undefined));
+    // The state is written just after a batch's conditions are stored: taken before that, it would
+    // be older than the first two readings, and the restart below would evaluate more again.
+    const firstTwo = (await jsm.streams.info(TELEMETRY_STREAM)).state.last_seq;
+    await until("the state after the first two readings", async () =>
+      savedStreamSeq(stateFile) === firstTwo ? true : undefined,
+    );
     const stale = readFileSync(stateFile);
     await publish([envelope(T0 + 2_000, 2.6), envelope(T0 + 3_000, 2.45)]);
     await until("level II", async () => ((await conditions()).length === 2 ? true : undefined));
