@@ -243,6 +243,9 @@ describe("models on the live stream", () => {
     await scoreCount(1);
     await publish([envelope(3, 4, 4, "pump-7")]);
     await scoreCount(2);
+    // Its scores go on the telemetry stream too, and it reads them back: stopped before hour 3's
+    // score was delivered to it, the catch-up below would count one message fewer.
+    await until("hour 3's score read back", async () => (second.consumer.stats().envelopes >= 4 ? true : undefined));
     await second.stop();
 
     // A crash after hours 2 and 3 were acknowledged but before their state was written: the state
