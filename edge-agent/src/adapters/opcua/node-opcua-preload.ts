@@ -6,7 +6,7 @@ import { createRequire, Module } from "node:module";
  * When node-opcua-secure-channel (2.182) loads on Node 20 or 21 it checks whether RSA PKCS#1 v1.5
  * decryption still works there (CVE-2023-46809) by generating a 4096-bit RSA key: 1.5–4 s of CPU at
  * every start of every process that loads node-opcua — the agent, `lifeline probe opcua`, even
- * `lifeline pki list` — which cannot exit before the key is made. Its only outcome is warning W27,
+ * `lifeline pki approve` — which cannot exit before the key is made. Its only outcome is warning W27,
  * which concerns the deprecated Basic128Rsa15 policy alone: Lifeline does not offer it (contracts'
  * `SECURITY_POLICIES`), and opcua-logs.ts drops that warning. So the module holding the check is
  * put in CommonJS's module cache, empty, before node-opcua requires it.

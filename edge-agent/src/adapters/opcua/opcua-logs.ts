@@ -1,4 +1,3 @@
-import "./node-opcua-preload.ts";
 import { format } from "node:util";
 import type { Logger } from "@lifeline/contracts";
 import { setDebugLogger, setErrorLogger, setWarningLogger } from "node-opcua-debug";

@@ -1,4 +1,3 @@
-import "./node-opcua-preload.ts";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
