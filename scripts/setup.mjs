@@ -5,19 +5,40 @@
 //   node scripts/setup.mjs              what `npm start` needs
 //   node scripts/setup.mjs --for-tests  also what the test suite talks to (mosquitto clients, …)
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const forTests = process.argv.includes("--for-tests");
 
+/** nats-server 2.10 or later: `jetstream.sync_interval`, which `lifeline up` sets to `always`. */
+const NATS_SERVER_CHECK = "nats-server --version 2>/dev/null | grep -Eq 'v(2\\.(1[0-9]|[2-9][0-9])|[3-9])\\.'";
+
+/**
+ * Debian 12's own package is 2.9.10, which cannot sync before it acknowledges. Debian 13's build
+ * (a Go program that needs only libc6 >= 2.34) installs on Debian 12 and Ubuntu 22.04 and later;
+ * the file is pinned by its SHA-256, as Debian's package index lists it.
+ */
+const NATS_SERVER_DEB = {
+  amd64: {
+    url: "http://deb.debian.org/debian/pool/main/n/nats-server/nats-server_2.10.27-1+b2_amd64.deb",
+    sha256: "6d913ac987b78734c08537c2adeb1526cf735f216173a9170d94b185fcfe6f8a",
+  },
+  arm64: {
+    url: "http://deb.debian.org/debian/pool/main/n/nats-server/nats-server_2.10.27-1+b2_arm64.deb",
+    sha256: "0c9a617510b28c1b4fb4a38aabea6ab8cd7f026247f2abdff8b955b2278ce049",
+  },
+};
+
 /** Each program the stack or the tests run, how to tell it is there, and the Debian package that provides it. */
 const SYSTEM_PACKAGES = [
   {
-    check: "command -v nats-server",
+    check: NATS_SERVER_CHECK,
     apt: "nats-server",
-    why: "the NATS JetStream server that lifeline up starts",
+    why: "the NATS JetStream server that lifeline up starts (2.10 or later: it syncs to disk before acknowledging)",
     forTests: false,
   },
   {
@@ -38,6 +59,12 @@ const SYSTEM_PACKAGES = [
     check: "/usr/bin/python3 -c 'import serial_asyncio'",
     apt: "python3-serial-asyncio",
     why: "pyserial-asyncio, which pymodbus's server imports",
+    forTests: true,
+  },
+  {
+    check: "command -v strace",
+    apt: "strace",
+    why: "counts nats-server's syncs to disk in the JetStream sync test",
     forTests: true,
   },
   {
@@ -128,6 +155,45 @@ function installSystemPackages() {
   }
 }
 
+/** When the distribution's nats-server is older than 2.10: Debian 13's package, checked, through apt. */
+async function installNewerNatsServer() {
+  if (present(NATS_SERVER_CHECK)) return;
+  const arch = spawnSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).stdout?.trim();
+  const deb = NATS_SERVER_DEB[arch];
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (deb === undefined || !isRoot) {
+    say(
+      `nats-server 2.10 or later is needed (${spawnSync("sh", ["-c", "nats-server --version"], { encoding: "utf8" }).stdout?.trim() || "none found"}); install it from https://github.com/nats-io/nats-server/releases${deb ? ` or, as root, ${deb.url}` : ""}`,
+    );
+    process.exit(1);
+  }
+  say(`nats-server is older than 2.10: installing ${deb.url}`);
+  const response = await fetch(deb.url);
+  if (!response.ok) {
+    say(`download failed: HTTP ${response.status} for ${deb.url}`);
+    process.exit(1);
+  }
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== deb.sha256) {
+    say(`refusing ${deb.url}: its SHA-256 is ${sha256}, expected ${deb.sha256}`);
+    process.exit(1);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "lifeline-setup-"));
+  const file = join(dir, deb.url.slice(deb.url.lastIndexOf("/") + 1));
+  writeFileSync(file, bytes);
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    run("apt-get", ["install", "-y", "-q", "--no-install-recommends", file], { env });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!present(NATS_SERVER_CHECK)) {
+    say("nats-server is still older than 2.10 after installing it (another one earlier on the PATH?)");
+    process.exit(1);
+  }
+}
+
 function installNodeModules() {
   const marker = join(root, "node_modules", ".package-lock.json");
   const lock = join(root, "package-lock.json");
@@ -138,4 +204,5 @@ function installNodeModules() {
 
 checkNode();
 installSystemPackages();
+await installNewerNatsServer();
 installNodeModules();

@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --rates 15000,30000,60000 --seconds 15 --warmup 5 --rounds 3]
+// npm run bench:ingest [-- --rates 15000,30000,60000 --seconds 15 --warmup 5 --rounds 3 --jetstream-sync always]
 // End to end, every hop a real process: MQTT meters → lifeline gateway → nats-server (JetStream)
 // → lifeline processor → embedded ClickHouse. Finds the highest rate stored exactly once, then
 // measures agent-sized envelopes (100 readings) against the store's own insert rate, in rounds
@@ -28,14 +28,22 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "5" },
     /** Rounds of the store alone followed by the agents; the ratio reported is the median of theirs. */
     rounds: { type: "string", default: "3" },
+    /** As `lifeline up --jetstream-sync`: always (its default), a number of ms, or server. */
+    "jetstream-sync": { type: "string", default: "always" },
   },
 });
+const syncValue = values["jetstream-sync"];
+const jetstreamSync = syncValue === "always" || syncValue === "server" ? syncValue : Number(syncValue);
 const seconds = Number(values.seconds);
 const dir = mkdtempSync(join(tmpdir(), "lifeline-bench-ingest-"));
 const run = promisify(execFile);
 const env = { ...process.env, ORT_DISABLE_TELEMETRY: "1" };
 
-const nats = await startNatsServer({ storeDir: join(dir, "nats"), port: 0 });
+const nats = await startNatsServer({
+  storeDir: join(dir, "nats"),
+  port: 0,
+  ...(jetstreamSync !== "server" && { sync: jetstreamSync }),
+});
 const mqttPort = await freePort("127.0.0.1");
 const apiPort = await freePort("127.0.0.1");
 const gateway = new LifelineProcess("gateway", ["gateway", "--nats", nats.url, "--mqtt-port", String(mqttPort)]);
@@ -268,6 +276,9 @@ for (const [i, r] of rounds.entries()) {
   );
 }
 process.stdout.write(`\n${lines.join("\n")}\n\n`);
+process.stdout.write(
+  `JetStream sync: ${jetstreamSync === "always" ? "always (every message on disk before it is acknowledged)" : jetstreamSync === "server" ? "nats-server's default (every 2 minutes)" : `every ${jetstreamSync} ms`}\n`,
+);
 process.stdout.write(
   `highest sustained meter rate stored exactly once: ${best ? `${fmt(best.endToEnd)} readings/s` : "none of the offered rates"} (ThingsBoard's published figure: 15,000/s on 2 vCPU)\n`,
 );

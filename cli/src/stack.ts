@@ -3,7 +3,14 @@ import { NatsModelRegistry } from "@lifeline/analytics";
 import { type Alerting, buildApi, startAlerting } from "@lifeline/cloud-api";
 import { alertRuleKey, type Logger } from "@lifeline/contracts";
 import { type EdgeAgent, startEdgeAgent } from "@lifeline/edge-agent";
-import { ensureStreams, type Gateway, type NatsServerProcess, startGateway, startNatsServer } from "@lifeline/gateway";
+import {
+  ensureStreams,
+  type Gateway,
+  type JetStreamSync,
+  type NatsServerProcess,
+  startGateway,
+  startNatsServer,
+} from "@lifeline/gateway";
 import type { TelemetryStore } from "@lifeline/store";
 import { type StreamProcessor, startStreamProcessor } from "@lifeline/stream-processor";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -21,6 +28,11 @@ export interface StackOptions {
   host?: string;
   /** 0 picks free ports (tests). */
   natsPort?: number;
+  /**
+   * When JetStream forces its writes to disk (default `"always"`: before it acknowledges, so the
+   * gateway's PUBACK survives a power cut); `"server"` leaves nats-server's default (every 2 minutes).
+   */
+  jetstreamSync?: JetStreamSync | "server";
   mqttPort?: number;
   apiPort?: number;
   demo?: boolean;
@@ -104,9 +116,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       pidFile: join(options.dataDir, "nats-server.pid"),
       port: options.natsPort ?? 4222,
       host,
+      ...(options.jetstreamSync !== "server" && { sync: options.jetstreamSync ?? "always" }),
     });
     cleanups.push(() => natsServer.stop());
-    logger("nats").info("nats-server with JetStream started", { url: natsServer.url, pid: natsServer.pid });
+    logger("nats").info("nats-server with JetStream started", {
+      url: natsServer.url,
+      pid: natsServer.pid,
+      sync: natsServer.options.sync ?? "server default (2 min)",
+    });
 
     const nats = await connect({
       servers: natsServer.url,

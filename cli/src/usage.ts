@@ -12,6 +12,7 @@ export const STORE_USAGE = `  --clickhouse-url URL  a ClickHouse server (http://
   --keep-1h DAYS        keep 1-hour rollups this many days (default: for ever)`;
 
 export const UP_USAGE = `lifeline up [--demo] [--data DIR] [--host H] [--api-port N] [--mqtt-port N] [--nats-port N]
+           [--jetstream-sync always|server|MS]
 
 Runs the single-node stack: nats-server (JetStream) as a child process, and the MQTT gateway,
 stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drains and stops.
@@ -22,6 +23,10 @@ stream processor, embedded ClickHouse and HTTP API in this process. Ctrl-C drain
   --api-port N   HTTP API port (default 8080)
   --mqtt-port N  MQTT port for devices and edge agents (default 1883)
   --nats-port N  NATS client port (default 4222)
+  --jetstream-sync always (default): JetStream writes each message to disk before it acknowledges
+                 it, so what the gateway acknowledged survives a power cut (nats-server >= 2.10);
+                 MS: every MS milliseconds (a power cut may lose that window); server: nats-server's
+                 own default (every 2 minutes)
 ${STORE_USAGE}`;
 
 export const GATEWAY_USAGE = `lifeline gateway --nats URL[,URL…] [--mqtt-port 1883] [--host 127.0.0.1] [--replicas 1]

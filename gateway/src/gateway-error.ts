@@ -3,6 +3,7 @@ import { LifelineError } from "@lifeline/contracts";
 export type GatewayErrorCode =
   | "GATEWAY_NATS_SERVER_MISSING"
   | "GATEWAY_NATS_SERVER_FAILED"
+  | "GATEWAY_NATS_SERVER_TOO_OLD"
   | "GATEWAY_JETSTREAM_PUBLISH_FAILED"
   /** No PubAck in time: the message may or may not be stored; a resend with the same id is safe. */
   | "GATEWAY_JETSTREAM_NO_PUBACK"

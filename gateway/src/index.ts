@@ -4,6 +4,7 @@ export { JetStreamPublisher, type PubAck } from "./jetstream-publisher.ts";
 export { type Gateway, type GatewayOptions, type GatewayStats, startGateway } from "./mqtt-gateway.ts";
 export { type NatsCluster, type NatsClusterOptions, startNatsCluster } from "./nats-cluster.ts";
 export {
+  type JetStreamSync,
   type NatsClusterMembership,
   type NatsServerOptions,
   type NatsServerProcess,

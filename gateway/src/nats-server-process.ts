@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { GatewayError } from "./gateway-error.ts";
 
 export interface NatsServerOptions {
@@ -21,7 +22,17 @@ export interface NatsServerOptions {
   serverName?: string;
   /** Joins a cluster: route listener and the routes to the other nodes. */
   cluster?: NatsClusterMembership;
+  /**
+   * When JetStream's file store forces what it wrote to disk (`jetstream.sync_interval`, nats-server
+   * 2.10 and later). `"always"`: before a message is acknowledged, so a power cut loses nothing a
+   * publisher was told is stored; a number: every that many ms, so a power cut may lose that window.
+   * Unset: the server's default, every 2 minutes. A process killed outright loses nothing either way
+   * (its writes are in the kernel's page cache).
+   */
+  sync?: JetStreamSync;
 }
+
+export type JetStreamSync = "always" | number;
 
 export interface NatsClusterMembership {
   /** `cluster_name`; the same on every node. */
@@ -69,7 +80,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   };
   // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches the process
   // that started it, which drains into it and then stops it, not the server first.
-  const child = spawn(binary, serverArgs(options, host, cluster), {
+  const child = spawn(binary, [...syncArgs(options), ...serverArgs(options, host, cluster)], {
     stdio: ["ignore", "ignore", "pipe"],
     detached: true,
   });
@@ -109,6 +120,24 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     logTail: () => log.text,
   };
   return self;
+}
+
+/**
+ * nats-server takes `sync_interval` only from a configuration file; the file holds nothing else, so
+ * the command line stays what configures the server. Written next to the store, once per start.
+ */
+function syncArgs(options: NatsServerOptions): string[] {
+  const { sync } = options;
+  if (sync === undefined) return [];
+  if (sync !== "always" && !(Number.isInteger(sync) && sync > 0)) {
+    throw new GatewayError(
+      "GATEWAY_NATS_SERVER_FAILED",
+      `sync: expected "always" or a whole number of ms > 0, got ${sync}`,
+    );
+  }
+  const file = join(options.storeDir, "lifeline-sync.conf");
+  writeFileSync(file, `jetstream {\n  sync_interval: ${sync === "always" ? "always" : `"${sync}ms"`}\n}\n`);
+  return ["-c", file];
 }
 
 function serverArgs(options: NatsServerOptions, host: string, cluster: NatsClusterMembership | undefined): string[] {
@@ -214,10 +243,16 @@ function waitForListening(
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       settle(() =>
         reject(
-          new GatewayError(
-            "GATEWAY_NATS_SERVER_FAILED",
-            `nats-server exited during start (code ${code}, signal ${signal}):\n${log.text}`,
-          ),
+          // nats-server before 2.10 refuses the whole configuration over this one field.
+          log.text.includes('unknown field "sync_interval"')
+            ? new GatewayError(
+                "GATEWAY_NATS_SERVER_TOO_OLD",
+                `${binary} cannot sync JetStream to disk before it acknowledges (sync_interval needs nats-server 2.10 or later; node scripts/setup.mjs installs one):\n${log.text}`,
+              )
+            : new GatewayError(
+                "GATEWAY_NATS_SERVER_FAILED",
+                `nats-server exited during start (code ${code}, signal ${signal}):\n${log.text}`,
+              ),
         ),
       );
     child.once("exit", onExit);

@@ -73,15 +73,32 @@ describe("JetStreamPuller", () => {
     }
   });
 
-  it("ends on its own side, empty, when nobody answers (a consumer that does not exist)", async () => {
+  it("ends at once, empty, with 503 for a consumer that does not exist (nats-server's no responders)", async () => {
     const puller = new JetStreamPuller(nc, "P", "nobody", () => undefined);
+    try {
+      const started = performance.now();
+      const result = await puller.pull({ batch: 1, maxBytes: 1_000_000, expiresMs: 1_000 });
+      expect(result).toEqual({ received: 0, status: 503 });
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      puller.close();
+    }
+  });
+
+  it("ends on its own side, empty, when the request is taken and never answered", async () => {
+    // Something that takes pull requests and never answers them, as a server that lost one would.
+    const silent = nc.subscribe("$JS.API.CONSUMER.MSG.NEXT.P.silent");
+    await nc.flush();
+    const puller = new JetStreamPuller(nc, "P", "silent", () => undefined);
     try {
       const started = performance.now();
       const result = await puller.pull({ batch: 1, maxBytes: 1_000_000, expiresMs: 1_000 });
       expect(result).toEqual({ received: 0, status: undefined });
       expect(performance.now() - started).toBeGreaterThanOrEqual(1_150); // the expiry and 200 ms
+      expect(silent.getReceived()).toBe(1);
     } finally {
       puller.close();
+      silent.unsubscribe();
     }
   });
 
