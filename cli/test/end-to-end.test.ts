@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Envelope, encodeBinaryEnvelope, telemetryTopic } from "@lifeline/contracts";
@@ -75,6 +75,13 @@ function mosquittoPub(
 }
 
 describe("a reading travels from a Modbus device to the API", () => {
+  it("runs JetStream synced to disk before it acknowledges, unless told otherwise", () => {
+    expect(stack.natsServer.options.sync).toBe("always");
+    expect(readFileSync(join(dir, "nats", "lifeline-sync.conf"), "utf8")).toBe(
+      "jetstream {\n  sync_interval: always\n}\n",
+    );
+  });
+
   it("returns exactly the register values, with their source timestamps", async () => {
     const device = new ModbusTcpServer();
     const bank = device.bank(1);

@@ -118,6 +118,14 @@ describe("lifeline up", () => {
     expect(out.stderr).toContain("lifeline: --api-port: expected a port number from 0 to 65535, got 'http'");
   });
 
+  it("refuses a JetStream sync that is not always, server or a number of ms", async () => {
+    const { out, exited } = lifeline(["up", "--jetstream-sync", "sometimes", "--api-port", "0", "--mqtt-port", "0"]);
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain(
+      "lifeline: --jetstream-sync: expected always, server or a number of milliseconds, got 'sometimes'",
+    );
+  });
+
   it("answers help and each command's --help at once, without loading the commands", async () => {
     const help = lifeline(["help"]);
     expect(await help.exited).toBe(0);
