@@ -102,7 +102,8 @@ export class ChaosRig {
   }
 
   async startNats(): Promise<void> {
-    this.nats = await startNatsServer({ storeDir: join(this.o.dir, "nats"), port: this.natsPort });
+    // As `lifeline up` runs it: every message on disk before JetStream acknowledges it.
+    this.nats = await startNatsServer({ storeDir: join(this.o.dir, "nats"), port: this.natsPort, sync: "always" });
     this.natsPort = this.nats.port;
     this.natsUrls = [this.nats.url];
   }

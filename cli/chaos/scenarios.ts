@@ -142,7 +142,11 @@ export const SCENARIOS: readonly Scenario[] = [
           await sleep(3_000);
           await rig.nats?.stop();
           await sleep(ctx.scale.outageMs);
-          rig.nats = await startNatsServer({ storeDir: join(ctx.dir, "uplink-cut", "nats"), port: rig.natsPort });
+          rig.nats = await startNatsServer({
+            storeDir: join(ctx.dir, "uplink-cut", "nats"),
+            port: rig.natsPort,
+            sync: "always",
+          });
           await sleep(3_000);
         },
       ),
