@@ -16,6 +16,11 @@ export interface NatsClusterOptions {
   binary?: string;
   /** How long every node may take to listen and JetStream to accept a stream replicated on all of them. */
   readyTimeoutMs?: number;
+  /**
+   * Each node's JetStream sync (`NatsServerOptions.sync`). Unset: nats-server's default — the
+   * replicas, on machines of their own in production, are a cluster's durability.
+   */
+  sync?: JetStreamSync;
 }
 
 export interface NatsCluster {
@@ -89,6 +94,7 @@ async function startNodes(
           port: ports[i] as number,
           host,
           ...(options.binary !== undefined && { binary: options.binary }),
+          ...(options.sync !== undefined && { sync: options.sync }),
           startTimeoutMs: readyTimeoutMs,
           serverName: `n${i + 1}`,
           cluster: {

@@ -6,6 +6,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../src/gateway-error.ts";
+import { startNatsCluster } from "../src/nats-cluster.ts";
 import { type JetStreamSync, startNatsServer } from "../src/nats-server-process.ts";
 
 const PUBLISHES = 40;
@@ -71,6 +72,24 @@ describe("JetStream's sync to disk (nats-server's jetstream.sync_interval)", () 
   it("an interval: not per message", async ({ onTestFinished }) => {
     // 60 s: no sync falls inside the test, whatever the timing.
     expect(await syncsWhilePublishing(60_000, onTestFinished)).toBe(0);
+  });
+
+  it("a cluster's nodes take the same sync, and its replicated stream acknowledges", async ({ onTestFinished }) => {
+    const dir = mkdtempSync(join(tmpdir(), "lifeline-js-sync-cluster-"));
+    const cluster = await startNatsCluster({ dir, size: 3, sync: "always" });
+    const nc = await connect({ servers: [...cluster.urls] });
+    onTestFinished(async () => {
+      await nc.close();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    for (const node of ["n1", "n2", "n3"]) {
+      expect(readFileSync(join(dir, node, "lifeline-sync.conf"), "utf8")).toBe(
+        "jetstream {\n  sync_interval: always\n}\n",
+      );
+    }
+    await (await jetstreamManager(nc)).streams.add({ name: "SYNC3", subjects: ["sync3.>"], num_replicas: 3 });
+    expect((await jetstream(nc).publish("sync3.a", "one")).seq).toBe(1);
   });
 
   it("refuses a sync that is neither always nor a whole number of ms", async () => {
