@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { GatewayError } from "./gateway-error.ts";
-import { type NatsServerProcess, pickFreePorts, startNatsServer } from "./nats-server-process.ts";
+import { type JetStreamSync, type NatsServerProcess, pickFreePorts, startNatsServer } from "./nats-server-process.ts";
 
 export interface NatsClusterOptions {
   /** Each node keeps its JetStream store in `<dir>/<name>/` and its pid in `<dir>/<name>.pid`. */
