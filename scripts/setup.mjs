@@ -6,10 +6,11 @@
 //   node scripts/setup.mjs --for-tests  also what the test suite talks to (mosquitto clients, …)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { debianMirrors } from "./debian-mirrors.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const forTests = process.argv.includes("--for-tests");
@@ -24,14 +25,55 @@ const NATS_SERVER_CHECK = "nats-server --version 2>/dev/null | grep -Eq 'v(2\\.(
  */
 const NATS_SERVER_DEB = {
   amd64: {
-    url: "http://deb.debian.org/debian/pool/main/n/nats-server/nats-server_2.10.27-1+b2_amd64.deb",
+    path: "pool/main/n/nats-server/nats-server_2.10.27-1+b2_amd64.deb",
     sha256: "6d913ac987b78734c08537c2adeb1526cf735f216173a9170d94b185fcfe6f8a",
   },
   arm64: {
-    url: "http://deb.debian.org/debian/pool/main/n/nats-server/nats-server_2.10.27-1+b2_arm64.deb",
+    path: "pool/main/n/nats-server/nats-server_2.10.27-1+b2_arm64.deb",
     sha256: "0c9a617510b28c1b4fb4a38aabea6ab8cd7f026247f2abdff8b955b2278ce049",
   },
 };
+
+/** apt's source files, for the Debian mirror it uses (see debian-mirrors.mjs). */
+function aptSources() {
+  const files = ["/etc/apt/sources.list"];
+  try {
+    for (const name of readdirSync("/etc/apt/sources.list.d").sort()) {
+      if (name.endsWith(".list") || name.endsWith(".sources")) files.push(join("/etc/apt/sources.list.d", name));
+    }
+  } catch {
+    // no such folder
+  }
+  return files.flatMap((path) => {
+    try {
+      return [{ path, text: readFileSync(path, "utf8") }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The package's bytes from the first mirror that serves them with the pinned SHA-256. */
+async function download(deb) {
+  for (const mirror of debianMirrors(aptSources())) {
+    const url = `${mirror}/${deb.path}`;
+    say(`downloading ${url}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      if (!response.ok) {
+        say(`  HTTP ${response.status}`);
+        continue;
+      }
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      if (sha256 === deb.sha256) return bytes;
+      say(`  refused: its SHA-256 is ${sha256}, expected ${deb.sha256}`);
+    } catch (error) {
+      say(`  failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return undefined;
+}
 
 /** Each program the stack or the tests run, how to tell it is there, and the Debian package that provides it. */
 const SYSTEM_PACKAGES = [
@@ -163,24 +205,18 @@ async function installNewerNatsServer() {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (deb === undefined || !isRoot) {
     say(
-      `nats-server 2.10 or later is needed (${spawnSync("sh", ["-c", "nats-server --version"], { encoding: "utf8" }).stdout?.trim() || "none found"}); install it from https://github.com/nats-io/nats-server/releases${deb ? ` or, as root, ${deb.url}` : ""}`,
+      `nats-server 2.10 or later is needed (${spawnSync("sh", ["-c", "nats-server --version"], { encoding: "utf8" }).stdout?.trim() || "none found"}); install it from https://github.com/nats-io/nats-server/releases${deb ? ", or run this again as root: it installs Debian 13's package" : ""}`,
     );
     process.exit(1);
   }
-  say(`nats-server is older than 2.10: installing ${deb.url}`);
-  const response = await fetch(deb.url);
-  if (!response.ok) {
-    say(`download failed: HTTP ${response.status} for ${deb.url}`);
-    process.exit(1);
-  }
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  if (sha256 !== deb.sha256) {
-    say(`refusing ${deb.url}: its SHA-256 is ${sha256}, expected ${deb.sha256}`);
+  say("nats-server is older than 2.10: installing Debian 13's package");
+  const bytes = await download(deb);
+  if (bytes === undefined) {
+    say(`could not download ${deb.path} from any Debian mirror; install nats-server 2.10 or later yourself`);
     process.exit(1);
   }
   const dir = mkdtempSync(join(tmpdir(), "lifeline-setup-"));
-  const file = join(dir, deb.url.slice(deb.url.lastIndexOf("/") + 1));
+  const file = join(dir, deb.path.slice(deb.path.lastIndexOf("/") + 1));
   writeFileSync(file, bytes);
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
