@@ -205,7 +205,7 @@ async function installNewerNatsServer() {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (deb === undefined || !isRoot) {
     say(
-      `nats-server 2.10 or later is needed (${spawnSync("sh", ["-c", "nats-server --version"], { encoding: "utf8" }).stdout?.trim() || "none found"}); install it from https://github.com/nats-io/nats-server/releases${deb ? ", or run this again as root: it installs Debian 13's package" : ""}`,
+      `nats-server 2.10 or later is needed (${spawnSync("sh", ["-c", "nats-server --version"], { encoding: "utf8" }).stdout?.trim() || "none found"}); install it from https://github.com/nats-io/nats-server/releases${deb ? ", or run this again as root: it installs Debian 13's package" : ""}; or, without it, run \`node cli/bin/lifeline.js up --jetstream-sync server\` (a power cut may then lose up to 2 minutes of acknowledged readings)`,
     );
     process.exit(1);
   }
