@@ -40,7 +40,9 @@ async function rtuAt0800(port: number, options: Partial<SimulatedSl651RtuOptions
     seed: 3,
     now: () => clock.t,
     tickMs: 3_600_000,
-    replyTimeoutMs: 150,
+    // Long enough that a confirmation is never late under CI's load (at 150 ms one was, and the RTU
+    // sent its report a third time); the bad-CRC test waits this long once, for its resend.
+    replyTimeoutMs: 1_000,
     ...options,
   });
   closers.push(() => rtu.stop());
