@@ -14,6 +14,7 @@ import { parseArgs, promisify } from "node:util";
 import { startNatsServer } from "@lifeline/gateway";
 import { LifelineProcess, SERVICE_NODE_FLAGS } from "../chaos/lifeline-process.ts";
 import { freePort } from "../src/free-port.ts";
+import { parseJetStreamSync } from "../src/jetstream-sync-option.ts";
 import { median } from "./median.ts";
 import { MeterFleet } from "./meter-fleet.ts";
 import { CpuMeter, memoryMiB } from "./process-usage.ts";
@@ -32,8 +33,7 @@ const { values } = parseArgs({
     "jetstream-sync": { type: "string", default: "always" },
   },
 });
-const syncValue = values["jetstream-sync"];
-const jetstreamSync = syncValue === "always" || syncValue === "server" ? syncValue : Number(syncValue);
+const jetstreamSync = parseJetStreamSync(values["jetstream-sync"]);
 const seconds = Number(values.seconds);
 const dir = mkdtempSync(join(tmpdir(), "lifeline-bench-ingest-"));
 const run = promisify(execFile);

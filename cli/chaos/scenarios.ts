@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "@lifeline/contracts";
 import { TELEMETRY_STREAM } from "@lifeline/contracts";
-import { type NatsCluster, startNatsCluster, startNatsServer } from "@lifeline/gateway";
+import { type NatsCluster, startNatsCluster } from "@lifeline/gateway";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { ChaosRig } from "./chaos-rig.ts";
 import { type Reconciliation, reconcile } from "./reconcile.ts";
@@ -142,11 +142,7 @@ export const SCENARIOS: readonly Scenario[] = [
           await sleep(3_000);
           await rig.nats?.stop();
           await sleep(ctx.scale.outageMs);
-          rig.nats = await startNatsServer({
-            storeDir: join(ctx.dir, "uplink-cut", "nats"),
-            port: rig.natsPort,
-            sync: "always",
-          });
+          await rig.startNats(); // the same store and port, as the rig runs it
           await sleep(3_000);
         },
       ),

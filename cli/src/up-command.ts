@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { LifelineError } from "@lifeline/contracts";
-import type { JetStreamSync } from "@lifeline/gateway";
 import { consoleLogger } from "./console-logger.ts";
 import { isPortFree } from "./free-port.ts";
+import { parseJetStreamSync } from "./jetstream-sync-option.ts";
 import { startStack } from "./stack.ts";
 import { STORE_OPTIONS } from "./store-options.ts";
 import { UP_USAGE } from "./usage.ts";
@@ -36,16 +36,6 @@ async function port(
   return n;
 }
 
-/** `always`, `server`, or a whole number of milliseconds. */
-function syncOption(value: string): JetStreamSync | "server" {
-  if (value === "always" || value === "server") return value;
-  if (/^\d+$/.test(value) && Number(value) > 0) return Number(value);
-  throw Object.assign(
-    new Error(`--jetstream-sync: expected always, server or a number of milliseconds, got '${value}'`),
-    { code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" },
-  );
-}
-
 export async function upCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -71,7 +61,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   const apiPort = await port(values["api-port"], "api-port", host, log);
   const mqttPort = await port(values["mqtt-port"], "mqtt-port", host, log);
   const natsPort = await port(values["nats-port"], "nats-port", host, log);
-  const jetstreamSync = syncOption(values["jetstream-sync"]);
+  const jetstreamSync = parseJetStreamSync(values["jetstream-sync"]);
   let stack: Awaited<ReturnType<typeof startStack>>;
   try {
     stack = await startStack({
