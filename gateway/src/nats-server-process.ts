@@ -220,7 +220,7 @@ function waitForListening(
     const settle = (outcome: () => void) => {
       clearTimeout(timer);
       unsubscribe();
-      child.off("exit", onExit);
+      child.off("close", onExit);
       outcome();
     };
     const timer = setTimeout(() => {
@@ -255,7 +255,8 @@ function waitForListening(
               ),
         ),
       );
-    child.once("exit", onExit);
+    // "close", not "exit": its stderr is read to the end, so the log the error quotes is whole.
+    child.once("close", onExit);
   });
 }
 

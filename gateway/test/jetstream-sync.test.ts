@@ -11,6 +11,16 @@ import { type JetStreamSync, startNatsServer } from "../src/nats-server-process.
 
 const PUBLISHES = 40;
 
+/**
+ * Debian 12's nats-server 2.9.10 is replaced by setup; this answers as it did (its exact line).
+ * Written before this file starts any process: a script written while another thread forks can be
+ * held open by the child and fail to run ("text file busy"), which a clean clone's CI once hit.
+ */
+const OLD_SERVER_DIR = mkdtempSync(join(tmpdir(), "lifeline-js-sync-old-"));
+const OLD_SERVER = join(OLD_SERVER_DIR, "nats-server-2.9");
+writeFileSync(OLD_SERVER, `#!/bin/sh\necho "nats-server: $2:2:3: unknown field \\"sync_interval\\"" >&2\nexit 1\n`);
+chmodSync(OLD_SERVER, 0o755);
+
 type OnFinished = (fn: () => Promise<void> | void) => void;
 
 /**
@@ -105,18 +115,19 @@ describe("JetStream's sync to disk (nats-server's jetstream.sync_interval)", () 
   });
 
   it("names the version when the server is too old for sync_interval", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lifeline-js-sync-"));
-    // Debian 12's nats-server 2.9.10 is replaced by setup; this answers as it did (its exact line).
-    const binary = join(dir, "nats-server-2.9");
-    writeFileSync(binary, `#!/bin/sh\necho "nats-server: $2:2:3: unknown field \\"sync_interval\\"" >&2\nexit 1\n`);
-    chmodSync(binary, 0o755);
     try {
-      const error = await startNatsServer({ storeDir: join(dir, "store"), binary, sync: "always" }).catch((e) => e);
+      const error = await startNatsServer({
+        storeDir: join(OLD_SERVER_DIR, "store"),
+        binary: OLD_SERVER,
+        sync: "always",
+      })
+        .then(() => undefined)
+        .catch((e) => e);
       expect(error).toBeInstanceOf(GatewayError);
       expect(error.code).toBe("GATEWAY_NATS_SERVER_TOO_OLD");
       expect(error.message).toContain("sync_interval needs nats-server 2.10 or later");
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(OLD_SERVER_DIR, { recursive: true, force: true });
     }
   });
 });
