@@ -12,6 +12,13 @@ export { ClickHouseHttpDriver, type ClickHouseHttpOptions } from "./clickhouse-h
 export { createTable, createView, type DdlContext, localTable, onCluster, type TableDdl } from "./ddl-context.ts";
 export { bucketCount, FILL_MODES, type FillMode, fillGaps, MAX_FILLED_BUCKETS } from "./gap-fill.ts";
 export { insertRefusal } from "./insert-refusal.ts";
+export {
+  type InsertRepair,
+  type InsertRows,
+  REPAIRED_TABLES,
+  type RepairedTable,
+  repairInsert,
+} from "./insert-repair.ts";
 export { MIGRATIONS, type Migration, migrate } from "./migrations.ts";
 export { type DictionaryColumn, decodeNative, type NativeColumn, toDictionaryColumn } from "./native-format.ts";
 export { driverFromEnv, type OpenDriverOptions, openDriver } from "./open-driver.ts";

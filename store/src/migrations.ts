@@ -49,7 +49,7 @@ const ROLLUP_COLUMNS = `
 const SERIES_KEY = "cityHash64(site, device)";
 
 /** Readings of bad quality are kept raw but are not measurements: no aggregate counts them. */
-const MINUTE_ROLLUP = `SELECT site, device, metric, toStartOfMinute(ts) AS bucket, anyLast(gateway) AS gateway,
+export const MINUTE_ROLLUP = `SELECT site, device, metric, toStartOfMinute(ts) AS bucket, anyLast(gateway) AS gateway,
     anyLast(unit) AS unit, count() AS samples, sum(value) AS value_sum, min(value) AS value_min,
     max(value) AS value_max, argMinState(value, ts) AS value_first, argMaxState(value, ts) AS value_last,
     max(ts) AS last_ts, quantilesTDigestState(0.5, 0.95, 0.99)(value) AS value_quantiles

@@ -2,6 +2,7 @@ import { MAX_SOURCE_TS } from "@lifeline/contracts";
 import { type CatalogueQuery, type CatalogueSeries, type DeviceInfo, listCatalogue, putDevice } from "./catalogue.ts";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import type { DdlContext } from "./ddl-context.ts";
+import { type InsertRepair, type InsertRows, repairInsert } from "./insert-repair.ts";
 import { migrate } from "./migrations.ts";
 import { applyRetention, type Retention } from "./retention.ts";
 import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
@@ -32,16 +33,18 @@ export interface StoreOptions {
  */
 export class TelemetryStore {
   readonly driver: ClickHouseDriver;
+  readonly #ddl: DdlContext;
 
-  private constructor(driver: ClickHouseDriver) {
+  private constructor(driver: ClickHouseDriver, ddl: DdlContext) {
     this.driver = driver;
+    this.#ddl = ddl;
   }
 
   /** Opens the store, applies pending migrations and the configured retention. */
   static async open(driver: ClickHouseDriver, options: StoreOptions = {}): Promise<TelemetryStore> {
     await migrate(driver, undefined, options.ddl);
     await applyRetention(driver, options.retention ?? {}, options.ddl);
-    return new TelemetryStore(driver);
+    return new TelemetryStore(driver, options.ddl ?? {});
   }
 
   /** Inserts readings under a deduplication token; returns how many were handed over. */
@@ -83,6 +86,16 @@ export class TelemetryStore {
   ): Promise<void> {
     if (tsv.length === 0) return;
     await this.driver.insertTabSeparated("telemetry", columns, tsv, this.#dedup(dedupToken));
+  }
+
+  /**
+   * After an insert that may have been cut off was sent again: finds what it left missing in raw,
+   * the rollups or the series index, and adds exactly that (see {@link repairInsert}). Undefined
+   * on a cluster, whose replicated tables cannot be left that way.
+   */
+  async repairInsert(rows: InsertRows): Promise<InsertRepair | undefined> {
+    if (this.#ddl.cluster !== undefined) return undefined;
+    return repairInsert(this.driver, rows);
   }
 
   #dedup(token: string): Record<string, string | number> {
