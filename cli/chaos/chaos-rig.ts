@@ -63,8 +63,14 @@ export class ChaosRig {
     this.processor = new LifelineProcess(
       "processor",
       ["processor", "--nats", nats, "--data", this.clickhouseDir, "--linger", "100"],
-      // Inserts a kill cut off, completed at the next start (stream-processor's PendingInserts).
-      { count: /inserts not seen committed sent again inserts=(\d+)/ },
+      // Inserts a kill cut off, sent again at the next start (stream-processor's PendingInserts), and
+      // the readings a table still lacked after that — its part lost, its deduplication entry kept.
+      {
+        counts: {
+          resent: /inserts not seen committed sent again inserts=(\d+)/,
+          repaired: /an insert cut off by a crash completed .*\breadings=(\d+)/,
+        },
+      },
     );
     await this.processor.start();
     for (let i = 0; i < this.o.devices; i++) {

@@ -17,10 +17,11 @@ const [reported] = await store.driver.query<{ envelopes: number; readings: numbe
   { g: gateway },
 );
 // The rollups count what raw holds of good and uncertain quality (bad readings are not rolled up).
-const [rollups] = await store.driver.query<{ good: number; minutes: number; hours: number }>(
+const [rollups] = await store.driver.query<{ good: number; minutes: number; hours: number; index: number }>(
   `SELECT (SELECT toUInt64(countIf(quality != 'bad')) FROM telemetry WHERE gateway = {g:String} AND device != {g:String}) AS good,
           (SELECT toUInt64(sum(samples)) FROM telemetry_1m WHERE gateway = {g:String} AND device != {g:String}) AS minutes,
-          (SELECT toUInt64(sum(samples)) FROM telemetry_1h WHERE gateway = {g:String} AND device != {g:String}) AS hours`,
+          (SELECT toUInt64(sum(samples)) FROM telemetry_1h WHERE gateway = {g:String} AND device != {g:String}) AS hours,
+          (SELECT toUInt64(sum(samples)) FROM series_index WHERE gateway = {g:String} AND device != {g:String}) AS index`,
   { g: gateway },
 );
 const gaps = await store.sequenceGaps({ gateway });
@@ -34,6 +35,7 @@ process.stdout.write(
     rollupGood: Number(rollups?.good ?? 0),
     rollupMinutes: Number(rollups?.minutes ?? 0),
     rollupHours: Number(rollups?.hours ?? 0),
+    rollupIndex: Number(rollups?.index ?? 0),
   })}\n`,
 );
 await store.close();

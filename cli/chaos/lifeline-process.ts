@@ -25,15 +25,16 @@ export class LifelineProcess {
   #ready = "";
   #log = "";
   #partial = "";
-  readonly #count: RegExp | undefined;
+  readonly #counts: Record<string, RegExp>;
   starts = 0;
-  /** Sum of the first group of `count` over every line on stderr, across restarts. */
-  counted = 0;
+  /** For each of `counts`, the sum of its first group over every line on stderr, across restarts. */
+  readonly counted: Record<string, number> = {};
 
-  constructor(name: string, args: string[], options: { count?: RegExp } = {}) {
+  constructor(name: string, args: string[], options: { counts?: Record<string, RegExp> } = {}) {
     this.#name = name;
     this.#args = args;
-    this.#count = options.count;
+    this.#counts = options.counts ?? {};
+    for (const key of Object.keys(this.#counts)) this.counted[key] = 0;
   }
 
   /** The child's pid while it runs. */
@@ -65,10 +66,13 @@ export class LifelineProcess {
     child.stderr?.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
       this.#log = (this.#log + text).slice(-16_384);
-      if (this.#count === undefined) return;
+      const counts = Object.entries(this.#counts);
+      if (counts.length === 0) return;
       const lines = (this.#partial + text).split("\n");
       this.#partial = lines.pop() ?? "";
-      for (const line of lines) this.counted += Number(this.#count.exec(line)?.[1] ?? 0);
+      for (const line of lines) {
+        for (const [key, re] of counts) this.counted[key] = (this.counted[key] ?? 0) + Number(re.exec(line)?.[1] ?? 0);
+      }
     });
     await new Promise<void>((resolve, reject) => {
       let out = "";

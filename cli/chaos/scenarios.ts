@@ -101,7 +101,8 @@ async function withRig(
         load: options.loadLabel ?? loadOf(ctx.scale, options.loadMs),
         fault,
         seconds: (Date.now() - started) / 1000,
-        insertsResent: rig.processor.counted,
+        insertsResent: rig.processor.counted.resent ?? 0,
+        readingsRepaired: rig.processor.counted.repaired ?? 0,
       },
     );
   } finally {

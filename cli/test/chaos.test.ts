@@ -18,7 +18,11 @@ describe.each(SCENARIOS.map((s) => [s.name, s] as const))("chaos: %s", (_name, s
     expect(r.distinct).toBe(r.produced - r.lostReported);
     expect(r.stored).toBe(r.distinct);
     expect(r.gapEnvelopes).toBe(r.lostEnvelopesReported);
-    expect({ minutes: r.rollupMinuteShort, hours: r.rollupHourShort }).toEqual({ minutes: 0, hours: 0 });
+    expect({ minutes: r.rollupMinuteShort, hours: r.rollupHourShort, index: r.rollupIndexShort }).toEqual({
+      minutes: 0,
+      hours: 0,
+      index: 0,
+    });
     if (scenario.name === "journal-overflow") expect(r.lostReported).toBeGreaterThan(0);
     else expect(r.lostReported).toBe(0);
   }, 180_000);

@@ -43,6 +43,14 @@ export interface TelemetrySinkStats {
   /** Of those, inserts ClickHouse refused for good (rows that do not parse or fit): set aside, not sent again. */
   refusedInserts: number;
   /**
+   * Readings of inserts sent again that a table still lacked afterwards — its deduplication log
+   * kept the block, its part was lost to the crash — and that were added back (see
+   * `TelemetryStore.repairInsert`), summed over raw, the rollups and the series index.
+   */
+  repairedReadings: number;
+  /** Rollup buckets found short by something other than the insert sent again: logged, not touched. */
+  unexplainedBuckets: number;
+  /**
    * Batches ClickHouse refused for good when first sent (a table constraint, say): stored in halves,
    * and the envelopes it still refused alone quarantined with its reason (see `isolateRefused`).
    */
@@ -87,6 +95,8 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
     redeliveredTwice: 0,
     resentInserts: 0,
     refusedInserts: 0,
+    repairedReadings: 0,
+    unexplainedBuckets: 0,
     refusedBatches: 0,
   };
 }
@@ -256,6 +266,27 @@ export function telemetrySink(
         await (p.format === "RowBinary"
           ? store.insertTelemetryBinary(p.bytes, p.token)
           : store.insertTelemetryText(p.bytes, p.token, p.columns));
+        // Sent again, a table that lost its part in the crash but kept the block in its deduplication
+        // log dropped it: what is still missing is added now, before the file is forgotten.
+        const repair = await store.repairInsert(p);
+        if (repair !== undefined) {
+          const added = Object.values(repair.added).reduce((a, b) => a + b, 0);
+          stats.repairedReadings += added;
+          stats.unexplainedBuckets += repair.unexplained;
+          if (added > 0) {
+            options.log?.warn("an insert cut off by a crash completed", {
+              token: p.token,
+              readings: added,
+              ...repair.added,
+            });
+          }
+          if (repair.unexplained > 0) {
+            options.log?.error("rollup buckets short by something other than the insert sent again; left as they are", {
+              token: p.token,
+              buckets: repair.unexplained,
+            });
+          }
+        }
         // Committed now: its envelopes are stored, and a copy of one in this batch is one.
         markStored(unconfirmed.get(p.token) ?? []);
         unconfirmed.delete(p.token);
