@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ChdbDriver,
@@ -12,35 +14,11 @@ import {
   TelemetryStore,
   toTabSeparated,
 } from "../src/index.ts";
+import { readings } from "./repair-readings.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-repair-"));
 const path = join(dir, "clickhouse");
 let store: TelemetryStore;
-
-/** 10:58 UTC: the two batches below reach across the hour. */
-const T0 = Date.UTC(2026, 10, 30, 10, 58, 0);
-
-/**
- * Batch `batch` of a site: `n` readings over three meters and four minutes; batch 2 overlaps the
- * buckets of batch 1 (so a repair that added whole buckets instead of one batch's share would show)
- * and holds a bad reading, kept raw and left out of every rollup.
- */
-function readings(site: string, batch: 1 | 2, n: number): TelemetryRow[] {
-  return Array.from({ length: n }, (_, i) => ({
-    site,
-    gateway: "gw-r",
-    device: `m-${i % 3}`,
-    metric: "flow",
-    ts: T0 + (batch - 1) * 90_000 + i * 17_000,
-    value: batch * 100 + ((i * 37) % 23) + i / 8,
-    unit: "m3/h",
-    quality: batch === 2 && i === 4 ? ("bad" as const) : ("good" as const),
-    boot_id: `boot-${batch}`,
-    seq: i,
-    idx: 0,
-    stream_seq: batch * 1000 + i,
-  }));
-}
 
 const binary = (rows: TelemetryRow[]) => ({
   format: "RowBinary" as const,
@@ -90,10 +68,69 @@ async function reopen(): Promise<void> {
   await store.driver.exec("SYSTEM STOP MERGES");
 }
 
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), "insert-child.ts");
+
 /**
- * The state a process killed inside ClickHouse's commit leaves: `table`'s deduplication log holds
- * the insert's block, its part is not there. Made the way the crash makes it — the part's directory
- * is gone when the store opens again.
+ * The order in which an insert's parts are renamed into place, each right after its table's
+ * deduplication log took the block (seen with `strace -e trace=rename,write` on chdb).
+ */
+const COMMIT_ORDER: readonly RepairedTable[] = ["telemetry", "telemetry_1m", "series_index", "telemetry_1h"];
+
+/**
+ * Inserts `rows` in a child process that is killed (SIGKILL, by strace, on entering the system
+ * call) at the rename of `table`'s part: its deduplication log holds the block, its part is a
+ * temporary directory that the next start throws away — the state a `kill -9` at that instant leaves.
+ * strace counts the renames (`when=N`) of the thread that commits the insert's parts, all four
+ * on one thread in every trace taken; with `--seccomp-bpf` (much faster) it injected only at the
+ * first, so each kill costs a fully traced start (4–6 s here).
+ */
+async function insertKilledAt(table: RepairedTable, rows: TelemetryRow[], token: string): Promise<void> {
+  await store.close();
+  const at = COMMIT_ORDER.indexOf(table) + 1;
+  const child = spawn(
+    "strace",
+    ["-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e", `inject=rename:signal=KILL:when=${at}`].concat([
+      process.execPath,
+      "--import",
+      "tsx",
+      CHILD,
+      path,
+      token,
+      JSON.stringify(rows),
+    ]),
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
+  expect({ exit, out }).toEqual({ exit: { code: null, signal: "SIGKILL" }, out: "" });
+  store = await TelemetryStore.open(new ChdbDriver(path));
+  // No merge may fold the parts a later step looks at.
+  await store.driver.exec("SYSTEM STOP MERGES");
+}
+
+/** Readings of a site per table (rollups: samples). */
+async function perTable(site: string): Promise<Record<RepairedTable, number>> {
+  const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql, { site }))[0]?.n ?? 0);
+  const rollup = (t: string) => one(`SELECT sum(samples) AS n FROM ${t} WHERE site = {site:String}`);
+  return {
+    telemetry: await one("SELECT count() AS n FROM telemetry WHERE site = {site:String}"),
+    telemetry_1m: await rollup("telemetry_1m"),
+    telemetry_1h: await rollup("telemetry_1h"),
+    series_index: await rollup("series_index"),
+  };
+}
+
+/**
+ * The same state made by hand: `table`'s part of the insert removed while the store is closed (its
+ * deduplication log keeps the block).
  */
 async function insertCutOff(table: RepairedTable, rows: TelemetryRow[], token: string): Promise<void> {
   const parts = () =>
@@ -127,36 +164,32 @@ describe("repairInsert: what an insert cut off inside ClickHouse's commit left m
   // Batch 2: 13 readings, one bad — 13 raw rows, 12 in each rollup.
   const added: Record<RepairedTable, number> = { telemetry: 13, telemetry_1m: 12, telemetry_1h: 12, series_index: 12 };
 
-  it.each(REPAIRED_TABLES)(
-    "%s short after the insert was sent again: exactly its share is added back",
+  it.each(COMMIT_ORDER)(
+    "killed at the commit of %s: after the insert is sent again, exactly its share is added back",
     async (table) => {
       const site = `cut-${table}`;
       await store.insertTelemetry(readings(site, 1, 11), `${site}:1`);
       const batch = readings(site, 2, 13);
-      await insertCutOff(table, batch, `${site}:2`);
-      // Sent again under its token, as the processor does at start: the table that lost it drops it.
+      await insertKilledAt(table, batch, `${site}:2`);
+      // The tables committed before the kill hold batch 2 (12 good readings, 13 raw rows); the rest do not.
+      const committed = COMMIT_ORDER.slice(0, COMMIT_ORDER.indexOf(table));
+      const withBatch2 = (t: RepairedTable) => (committed.includes(t) ? (t === "telemetry" ? 24 : 23) : 11);
+      expect(await perTable(site)).toEqual(Object.fromEntries(REPAIRED_TABLES.map((t) => [t, withBatch2(t)])));
+
+      // Sent again under its token, as the processor does at start: the killed table drops it as a
+      // duplicate; the tables after it in the chain complete their parts.
       await store.insertTelemetry(batch, `${site}:2`);
-      const short = await contents(site);
-      expect(short.stored).not.toEqual(short.fromRaw);
-      const raw = await store.driver.query<{ n: string }>(
-        "SELECT count() AS n FROM telemetry WHERE site = {site:String}",
-        {
-          site,
-        },
-      );
-      expect(Number(raw[0]?.n)).toBe(table === "telemetry" ? 11 : 24);
+      const whole = { telemetry: 24, telemetry_1m: 23, telemetry_1h: 23, series_index: 23 };
+      expect(await perTable(site)).toEqual({ ...whole, [table]: 11 });
 
       const rows =
         table === "telemetry_1h" // as a version before the binary batches wrote it down
           ? { format: "TabSeparated" as const, bytes: Buffer.from(toTabSeparated(batch)) }
           : binary(batch);
       expect(await store.repairInsert(rows)).toEqual({ added: { ...none(), [table]: added[table] }, unexplained: 0 });
+      expect(await perTable(site)).toEqual(whole);
       const repaired = await contents(site);
       expect(repaired.stored).toEqual(repaired.fromRaw);
-      expect(repaired.stored.filter((r) => (r as { t: string }).t === "telemetry")).toEqual([
-        { t: "telemetry", boot_id: "boot-1", n: 11, sum: expect.any(Number) },
-        { t: "telemetry", boot_id: "boot-2", n: 13, sum: expect.any(Number) },
-      ]);
 
       // Run again (a repair cut off and started over): nothing is missing any more, nothing is added twice.
       expect(await store.repairInsert(binary(batch))).toEqual({ added: none(), unexplained: 0 });
