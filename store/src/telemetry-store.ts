@@ -110,6 +110,37 @@ export class TelemetryStore {
     return this.#insert("quarantine", rows, dedupToken);
   }
 
+  /**
+   * Quarantine rows of messages that may have been stored before (redelivered after a crash or a
+   * failed batch): only the rows not stored yet are inserted — by (subject, stream sequence, code,
+   * payload), as many times as they are missing — and without a deduplication token. A token is
+   * not enough here: a process killed inside the commit can leave the token in the table's
+   * deduplication log and no part (see {@link repairInsert}), and the same token would then drop
+   * the rows for good. Looked up first, a row is written at most once whatever came before; the
+   * stream processor is the only writer of its rows. Returns the rows inserted.
+   */
+  async insertQuarantineMissing(rows: readonly QuarantineRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const key = (r: Pick<QuarantineRow, "subject" | "stream_seq" | "code" | "payload">) =>
+      `${r.subject}\n${r.stream_seq}\n${r.code}\n${r.payload}`;
+    const stored = await this.driver.query<QuarantineRow & { n: number }>(
+      `SELECT subject, stream_seq, code, payload, toUInt32(count()) AS n FROM quarantine
+       WHERE stream_seq IN {seqs:Array(UInt64)} AND subject IN {subjects:Array(String)}
+       GROUP BY subject, stream_seq, code, payload`,
+      { seqs: [...new Set(rows.map((r) => r.stream_seq))], subjects: [...new Set(rows.map((r) => r.subject))] },
+    );
+    const left = new Map(stored.map((r) => [key({ ...r, stream_seq: Number(r.stream_seq) }), Number(r.n)]));
+    const missing = rows.filter((r) => {
+      const n = left.get(key(r)) ?? 0;
+      if (n > 0) left.set(key(r), n - 1);
+      return n === 0;
+    });
+    if (missing.length > 0) {
+      await this.driver.insertJsonEachRow("quarantine", toJsonEachRow(missing), { insert_deduplicate: 0 });
+    }
+    return missing.length;
+  }
+
   async #insert(table: string, rows: readonly object[], dedupToken: string): Promise<number> {
     if (rows.length === 0) return 0;
     const result = await this.driver.insertJsonEachRow(table, toJsonEachRow(rows), {

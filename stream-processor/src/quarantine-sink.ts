@@ -15,7 +15,10 @@ export function quarantineSink(store: TelemetryStore, stats: { quarantined: numb
       payload: payloadText(m.data),
       stream_seq: m.seq,
     }));
-    await store.insertQuarantine(rows, dedupToken("qrn", batch));
+    // Redelivered: stored before, or cut off inside ClickHouse's commit — looked up, the missing written.
+    await (batch.some((m) => m.redelivered)
+      ? store.insertQuarantineMissing(rows)
+      : store.insertQuarantine(rows, dedupToken("qrn", batch)));
     stats.quarantined += rows.length;
   };
 }
