@@ -122,8 +122,13 @@ export class AlertStore {
     this.#driver = driver;
   }
 
-  /** Stores transitions; a retried insert with the same token is dropped by ClickHouse. */
-  async insertEvents(events: readonly StoredAlertEvent[], dedupToken: string): Promise<void> {
+  /**
+   * Stores transitions. Not under a deduplication token: a retried insert's copies collapse on
+   * (site, alert_id, seq) in the ReplacingMergeTree and every read is `FINAL`, while a token can
+   * lose them — a process killed inside the commit leaves the token in the table's deduplication
+   * log without the part, and the retry under it is dropped (see `repairInsert`).
+   */
+  async insertEvents(events: readonly StoredAlertEvent[]): Promise<void> {
     if (events.length === 0) return;
     const lines = events.map(({ event: e, conditionAt }) =>
       JSON.stringify({
@@ -153,7 +158,7 @@ export class AlertStore {
       }),
     );
     await this.#driver.insertJsonEachRow("alert_events", Buffer.from(`${lines.join("\n")}\n`), {
-      insert_deduplication_token: dedupToken,
+      insert_deduplicate: 0,
     });
   }
 

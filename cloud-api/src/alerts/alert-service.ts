@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   ALERT_CONDITION_STREAM,
   ALERT_LIFECYCLE_CONSUMER,
@@ -203,7 +203,8 @@ export class AlertService {
 
   /**
    * Outbox first, then ClickHouse: a crash in between leaves events that the replay produces
-   * again with the same ids (JetStream drops them, ClickHouse stores them). On a failure the
+   * again with the same ids (JetStream drops them by message id; ClickHouse keeps one row per
+   * transition however often it is written, see `AlertStore.insertEvents`). On a failure the
    * lifecycle is rebuilt from what ClickHouse holds, so that the retried work starts from there.
    */
   async #persist(outputs: readonly LifecycleOutput[]): Promise<void> {
@@ -215,10 +216,7 @@ export class AlertService {
         notified.map((o) => this.#js.publish(alertSubject(o.event), JSON.stringify(o.event), { msgID: o.event.id })),
       );
       this.#stats.notified += notified.length;
-      const token = createHash("sha256")
-        .update(outputs.map((o) => o.event.id).join(","))
-        .digest("hex");
-      await this.#o.store.insertEvents(outputs, `alerts:${token}`);
+      await this.#o.store.insertEvents(outputs);
       this.#stats.transitions += outputs.length;
     } catch (error) {
       this.#stats.failures++;
