@@ -63,11 +63,11 @@ export class ChaosRig {
     this.processor = new LifelineProcess(
       "processor",
       ["processor", "--nats", nats, "--data", this.clickhouseDir, "--linger", "100"],
-      // Inserts a kill cut off, sent again at the next start (stream-processor's PendingInserts), and
-      // the readings a table still lacked after that — its part lost, its deduplication entry kept.
+      // Inserts a kill cut off, completed at the next start (stream-processor's PendingInserts), and
+      // the readings their tables lacked and were given then.
       {
         counts: {
-          resent: /inserts not seen committed sent again inserts=(\d+)/,
+          resent: /inserts not seen committed completed inserts=(\d+)/,
           repaired: /an insert cut off by a crash completed .*\breadings=(\d+)/,
         },
       },

@@ -32,12 +32,11 @@ export interface Reconciliation {
   rollupHourShort: number;
   /** The same for the series index (fed from the minutes). */
   rollupIndexShort: number;
-  /** Inserts a processor had not seen committed (killed, or failed), sent again (see PendingInserts). */
+  /** Inserts a processor had not seen committed (killed, or failed), completed (see PendingInserts). */
   insertsResent: number;
   /**
-   * Readings a table still lacked after its insert was sent again — killed inside ClickHouse's
-   * commit, the table's deduplication log kept the block and its part was lost — added back by the
-   * processor (`TelemetryStore.repairInsert`), summed over raw, rollups and index.
+   * Readings those inserts' tables lacked, added when they were completed
+   * (`TelemetryStore.completeInsert`), summed over raw, rollups and index.
    */
   readingsRepaired: number;
   ok: boolean;
@@ -121,7 +120,7 @@ export function formatReconciliations(results: readonly Reconciliation[]): strin
     "duplicated",
     "ok",
     "rollups (1 min / 1 h / index) vs raw",
-    "inserts sent again (readings repaired)",
+    "inserts completed (readings added)",
   ];
   const rows = results.map((r) => [
     r.scenario,

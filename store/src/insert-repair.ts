@@ -1,5 +1,6 @@
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { MINUTE_ROLLUP } from "./migrations.ts";
+import { StoreError } from "./store-error.ts";
 import { TELEMETRY_COLUMNS } from "./telemetry-rows.ts";
 
 /** The rows of one telemetry insert, as the stream processor wrote them down before sending it. */
@@ -100,34 +101,41 @@ const LEVELS: readonly Level[] = [
 ];
 
 /**
- * Finds what a telemetry insert that was cut off left missing, table by table, and adds exactly
- * that — on a single server (embedded chdb, or one ClickHouse server).
+ * Completes a telemetry insert that may have been cut off — from nothing stored to all of it, and
+ * anything between — by finding what each table lacks of it and adding exactly that, on a single
+ * server (embedded chdb, or one ClickHouse server). What the stream processor does with an insert it
+ * wrote down and did not see return (`PendingInserts`), instead of sending it again under its token.
  *
- * Why: a `MergeTree` with a deduplication window records an insert's block in its deduplication
- * log, then renames the part into place (`MergeTreeData::renameTempPartAndReplace`: the log entry
- * is written first). A process killed between the two leaves a table that says it has the block and
- * does not: the insert sent again under its token is dropped there as a duplicate. Each table of the
- * chain (raw, the 1-minute rollup, and, fed from the minutes, the 1-hour rollup and the series index)
+ * Why not the token: a `MergeTree` with a deduplication window writes the block's entry to its
+ * deduplication log, then renames the part into place (`MergeTreeDeduplicationLog::addPart` writes
+ * the record, then `MergeTreeData::renameTempPartAndReplace` renames; seen in that order with
+ * strace). A process killed between the two leaves a table that says it has the block and does not:
+ * the insert sent again under its token is dropped there. Each table of the chain (raw; the 1-minute
+ * rollup; fed from the minutes, the series index and the 1-hour rollup — committed in that order)
  * keeps its own log, so any one of them can be left short while the others are whole — seen once in
- * the chaos suite: the minutes 280 readings short, raw and hours whole. (Replicated tables commit
- * the block's id and the part together in Keeper; a cluster does not need this.)
+ * the chaos suite: the minutes 280 readings short, raw and hours whole. The log is also written
+ * without fsync (only when it rotates): after a power cut it can miss the entry of a part that is on
+ * disk, and a resend under the token would then store the block twice. Counting what is stored
+ * relies on neither. (Replicated tables commit the block's id and the part together in Keeper; a
+ * cluster sends the insert again under its token — see `TelemetryStore.completeInsert`.)
  *
- * How, for an insert sent again and returned:
+ * How:
  * 1. raw: its readings not stored, by identity (site, gateway, boot, seq, idx);
  * 2. each rollup, then the index, in chain order: for every bucket the insert touches, the count the
  *    table it is fed from has (raw for the minutes, the minutes for the hours, the hours for the
  *    index — each checked and completed just before) against its own. A bucket short by exactly the
- *    insert's share lost that share; anything else short is not this insert's doing and is only
+ *    insert's share lacks that share; anything else short is not this insert's doing and is only
  *    reported (`unexplained`).
  *
  * What is missing is built in a scratch table with the target's structure and moved in with
  * `ATTACH PARTITION … FROM`: parts attached this way do not go through the materialized views, so
- * completing the minutes does not count the insert a second time in the hours fed from them.
- * Counting from what is stored makes the repair itself safe to cut off: run again, it finds only
- * what is still missing. It assumes this processor is the only writer of the series the insert
- * touches while it runs (a second writer's insert in flight would read as unexplained).
- * With a retention that has already dropped part of the fed-from table for a bucket, the bucket
- * looks over-full, not short, and is left alone.
+ * completing raw or the minutes does not count the insert a second time in the tables fed from them.
+ * Counting from what is stored makes it safe to cut off and run again: it finds only what is still
+ * missing. It assumes this processor is the only writer of the series the insert touches while it
+ * runs (a second writer's insert in flight would read as unexplained). A retention that has already
+ * dropped part of the fed-from table for a bucket makes the bucket look over-full, not short: it is
+ * left alone — in particular the series index, checked against the hours over all time, is
+ * completed only while the hours are kept for ever (the default).
  */
 export async function repairInsert(driver: ClickHouseDriver, rows: InsertRows): Promise<InsertRepair> {
   const added: Record<RepairedTable, number> = { telemetry: 0, telemetry_1m: 0, telemetry_1h: 0, series_index: 0 };
@@ -136,9 +144,17 @@ export async function repairInsert(driver: ClickHouseDriver, rows: InsertRows): 
   try {
     await driver.exec(`CREATE TABLE ${BATCH} AS telemetry`);
     const plain = { insert_deduplicate: 0 };
-    await (rows.format === "RowBinary"
-      ? driver.insertRowBinary(BATCH, rows.bytes, plain)
-      : driver.insertTabSeparated(BATCH, rows.columns ?? TELEMETRY_COLUMNS, rows.bytes, plain));
+    try {
+      await (rows.format === "RowBinary"
+        ? driver.insertRowBinary(BATCH, rows.bytes, plain)
+        : driver.insertTabSeparated(BATCH, rows.columns ?? TELEMETRY_COLUMNS, rows.bytes, plain));
+    } catch (error) {
+      // Rows that do not parse or fit fail here, as they would inserted into telemetry: said so,
+      // with the same code and cause (what `insertRefusal` reads), not in the scratch table's name.
+      if (!(error instanceof StoreError)) throw error;
+      const message = error.message.replace(`insert into ${BATCH} failed`, "insert into telemetry failed");
+      throw new StoreError(error.code, message, error.cause);
+    }
 
     const identity = "(site, gateway, boot_id, seq, idx)";
     added.telemetry = await attachMissing(

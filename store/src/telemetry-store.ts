@@ -13,6 +13,7 @@ import {
   type SeriesQuery,
   type SeriesResult,
 } from "./series-query.ts";
+import { StoreError } from "./store-error.ts";
 import { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
 import { TelemetryRowBinary } from "./telemetry-row-binary.ts";
 import { type QuarantineRow, TELEMETRY_COLUMNS, type TelemetryRow, toJsonEachRow } from "./telemetry-rows.ts";
@@ -89,13 +90,44 @@ export class TelemetryStore {
   }
 
   /**
-   * After an insert that may have been cut off was sent again: finds what it left missing in raw,
-   * the rollups or the series index, and adds exactly that (see {@link repairInsert}). Undefined
-   * on a cluster, whose replicated tables cannot be left that way.
+   * Completes an insert written down before it was sent and not seen returned (a crash, a failure):
+   * on a single server, what each table lacks of it is found and added (see {@link repairInsert};
+   * returns what was added); on a cluster it is sent again under its token (undefined) — replicated
+   * tables record a block's id and its part together, so the copy is dropped exactly where the block
+   * is stored.
    */
-  async repairInsert(rows: InsertRows): Promise<InsertRepair | undefined> {
-    if (this.#ddl.cluster !== undefined) return undefined;
-    return repairInsert(this.driver, rows);
+  async completeInsert(rows: InsertRows, token: string): Promise<InsertRepair | undefined> {
+    if (this.#ddl.cluster === undefined) {
+      await this.#whileRunning(token);
+      return repairInsert(this.driver, rows);
+    }
+    await (rows.format === "RowBinary"
+      ? this.insertTelemetryBinary(rows.bytes, token)
+      : this.insertTelemetryText(rows.bytes, token, rows.columns));
+    return undefined;
+  }
+
+  /**
+   * Waits while the server still runs an insert under `token`: a remote server goes on with an
+   * insert whose client gave up (a request timeout), and completing it meanwhile would add rows it
+   * is about to commit. Polls `system.processes` every 200 ms, for at most `timeoutMs`.
+   */
+  async #whileRunning(token: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [running] = await this.driver.query<{ n: number | string }>(
+        "SELECT count() AS n FROM system.processes WHERE Settings['insert_deduplication_token'] = {token:String}",
+        { token },
+      );
+      if (Number(running?.n ?? 0) === 0) return;
+      if (Date.now() > deadline) {
+        throw new StoreError(
+          "STORE_INSERT_FAILED",
+          `an insert under token ${token} still runs on the server after ${timeoutMs} ms: not completed now`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   #dedup(token: string): Record<string, string | number> {

@@ -160,43 +160,82 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("repairInsert: what an insert cut off inside ClickHouse's commit left missing", () => {
+describe("completeInsert: an insert cut off inside ClickHouse's commit", () => {
   // Batch 2: 13 readings, one bad — 13 raw rows, 12 in each rollup.
-  const added: Record<RepairedTable, number> = { telemetry: 13, telemetry_1m: 12, telemetry_1h: 12, series_index: 12 };
+  const share: Record<RepairedTable, number> = { telemetry: 13, telemetry_1m: 12, telemetry_1h: 12, series_index: 12 };
+  const whole = { telemetry: 24, telemetry_1m: 23, telemetry_1h: 23, series_index: 23 };
 
-  it.each(COMMIT_ORDER)(
-    "killed at the commit of %s: after the insert is sent again, exactly its share is added back",
-    async (table) => {
-      const site = `cut-${table}`;
-      await store.insertTelemetry(readings(site, 1, 11), `${site}:1`);
-      const batch = readings(site, 2, 13);
-      await insertKilledAt(table, batch, `${site}:2`);
-      // The tables committed before the kill hold batch 2 (12 good readings, 13 raw rows); the rest do not.
-      const committed = COMMIT_ORDER.slice(0, COMMIT_ORDER.indexOf(table));
-      const withBatch2 = (t: RepairedTable) => (committed.includes(t) ? (t === "telemetry" ? 24 : 23) : 11);
-      expect(await perTable(site)).toEqual(Object.fromEntries(REPAIRED_TABLES.map((t) => [t, withBatch2(t)])));
+  it.each(COMMIT_ORDER)("killed at the commit of %s: what each table lacks of it is added, once", async (table) => {
+    const site = `cut-${table}`;
+    await store.insertTelemetry(readings(site, 1, 11), `${site}:1`);
+    const batch = readings(site, 2, 13);
+    await insertKilledAt(table, batch, `${site}:2`);
+    // The tables committed before the kill hold batch 2 (12 good readings, 13 raw rows); the rest do not.
+    const lacking = COMMIT_ORDER.slice(COMMIT_ORDER.indexOf(table));
+    const before = (t: RepairedTable) => (lacking.includes(t) ? 11 : whole[t]);
+    expect(await perTable(site)).toEqual(Object.fromEntries(REPAIRED_TABLES.map((t) => [t, before(t)])));
 
-      // Sent again under its token, as the processor does at start: the killed table drops it as a
-      // duplicate; the tables after it in the chain complete their parts.
-      await store.insertTelemetry(batch, `${site}:2`);
-      const whole = { telemetry: 24, telemetry_1m: 23, telemetry_1h: 23, series_index: 23 };
-      expect(await perTable(site)).toEqual({ ...whole, [table]: 11 });
+    const rows =
+      table === "telemetry_1h" // as a version before the binary batches wrote it down
+        ? { format: "TabSeparated" as const, bytes: Buffer.from(toTabSeparated(batch)) }
+        : binary(batch);
+    const added = Object.fromEntries(REPAIRED_TABLES.map((t) => [t, lacking.includes(t) ? share[t] : 0]));
+    expect(await store.completeInsert(rows, `${site}:2`)).toEqual({ added, unexplained: 0 });
+    expect(await perTable(site)).toEqual(whole);
+    const completed = await contents(site);
+    expect(completed.stored).toEqual(completed.fromRaw);
 
-      const rows =
-        table === "telemetry_1h" // as a version before the binary batches wrote it down
-          ? { format: "TabSeparated" as const, bytes: Buffer.from(toTabSeparated(batch)) }
-          : binary(batch);
-      expect(await store.repairInsert(rows)).toEqual({ added: { ...none(), [table]: added[table] }, unexplained: 0 });
-      expect(await perTable(site)).toEqual(whole);
-      const repaired = await contents(site);
-      expect(repaired.stored).toEqual(repaired.fromRaw);
+    // Run again (cut off and started over, or its file not yet forgotten): nothing is added twice.
+    expect(await store.completeInsert(binary(batch), `${site}:2`)).toEqual({ added: none(), unexplained: 0 });
+    await reopen();
+    expect((await contents(site)).stored).toEqual(completed.stored);
+  });
 
-      // Run again (a repair cut off and started over): nothing is missing any more, nothing is added twice.
-      expect(await store.repairInsert(binary(batch))).toEqual({ added: none(), unexplained: 0 });
-      await reopen();
-      expect((await contents(site)).stored).toEqual(repaired.stored);
-    },
-  );
+  it("sent again under its token instead, stays short in the table that was killed; completing it mends that", async () => {
+    const site = "resent";
+    await store.insertTelemetry(readings(site, 1, 11), `${site}:1`);
+    const batch = readings(site, 2, 13);
+    await insertKilledAt("telemetry_1m", batch, `${site}:2`);
+    // The minutes' deduplication log holds the token, their part is gone: the copy is dropped there,
+    // while the tables after them in the chain, which never saw the block, write it.
+    await store.insertTelemetry(batch, `${site}:2`);
+    expect(await perTable(site)).toEqual({ ...whole, telemetry_1m: 11 });
+    expect(await store.completeInsert(binary(batch), `${site}:2`)).toEqual({
+      added: { ...none(), telemetry_1m: 12 },
+      unexplained: 0,
+    });
+    const completed = await contents(site);
+    expect(completed.stored).toEqual(completed.fromRaw);
+  });
+
+  it("waits for an insert under its token that the server still runs, then finds it whole", async () => {
+    const site = "slow";
+    const batch = readings(site, 2, 13);
+    // The client that gave up: a second session on the same folder, whose insert under the token
+    // takes ~2.6 s (0.2 s a row) — the processor's failed insert, still running on the server.
+    const server = new ChdbDriver(path);
+    await server.exec("DROP TABLE IF EXISTS slow_source SYNC");
+    await server.exec("CREATE TABLE slow_source AS telemetry");
+    await server.insertRowBinary("slow_source", binary(batch).bytes);
+    const running = server.exec(
+      `INSERT INTO telemetry SETTINGS insert_deduplication_token = 'slow:2', max_block_size = 100
+       SELECT * FROM slow_source WHERE sleepEachRow(0.2) = 0`,
+    );
+    const started = Date.now();
+    for (;;) {
+      const [n] = await store.driver.query<{ n: number }>(
+        "SELECT count() AS n FROM system.processes WHERE Settings['insert_deduplication_token'] = 'slow:2'",
+      );
+      if (Number(n?.n) > 0) break;
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await store.completeInsert(binary(batch), "slow:2")).toEqual({ added: none(), unexplained: 0 });
+    await running;
+    await server.exec("DROP TABLE slow_source SYNC");
+    await server.close();
+    expect(await perTable(site)).toEqual({ telemetry: 13, telemetry_1m: 12, telemetry_1h: 12, series_index: 12 });
+  });
 
   it("changes nothing after an insert that completed", async () => {
     const site = "whole";
@@ -205,7 +244,7 @@ describe("repairInsert: what an insert cut off inside ClickHouse's commit left m
     await store.insertTelemetry(batch, `${site}:2`);
     const before = await contents(site);
     expect(before.stored).toEqual(before.fromRaw);
-    expect(await store.repairInsert(binary(batch))).toEqual({ added: none(), unexplained: 0 });
+    expect(await store.completeInsert(binary(batch), `${site}:2`)).toEqual({ added: none(), unexplained: 0 });
     expect((await contents(site)).stored).toEqual(before.stored);
   });
 
@@ -221,7 +260,7 @@ describe("repairInsert: what an insert cut off inside ClickHouse's commit left m
     const batch = readings(site, 2, 13);
     await store.insertTelemetry(batch, `${site}:2`);
     const before = await contents(site);
-    const report = await store.repairInsert(binary(batch));
+    const report = await store.completeInsert(binary(batch), `${site}:2`);
     expect(report?.added).toEqual(none());
     // The minute buckets both batches reach: meters 0 and 1 at 10:59, meters 0 and 2 at 11:00.
     expect(report?.unexplained).toBe(4);

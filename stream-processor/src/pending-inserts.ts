@@ -26,22 +26,24 @@ const REASON = ".reason.txt";
  * Inserts written down before ClickHouse is asked to commit them, and forgotten once it did.
  *
  * Why: ClickHouse commits a telemetry insert's raw part, then the parts of the materialized views
- * (1-minute rollup, then 1-hour rollup and series index) — a crash in between leaves raw with the
+ * (1-minute rollup, then series index and 1-hour rollup) — a crash in between leaves raw with the
  * rows and the rollups without them. Redelivered, those messages are found in raw and not written
- * again, so the rollups would stay short for good. Sending the very same block again under the same
- * token repairs it: raw drops it as a duplicate, each view checks its own part and writes what it is
- * missing (`deduplicate_blocks_in_dependent_materialized_views`; measured on chdb's ClickHouse 26.7).
- * The block cannot be rebuilt from the stream after a restart — which envelopes it held depended on
- * what was stored then — so its bytes are kept here until the insert returned.
+ * again, so the rollups would stay short for good. The block cannot be rebuilt from the stream
+ * after a restart — which envelopes it held depended on what was stored then — so its bytes are
+ * kept here until the insert returned, and a restart completes it from them: what each table lacks
+ * of it is found and added (`TelemetryStore.completeInsert`; on a cluster it is sent again under
+ * its token). Sending it again under its token was the first way, and is not enough on a single
+ * server: a kill inside a table's commit can leave the token in its deduplication log without the
+ * part, and the copy is dropped there (store's insert-repair.ts).
  *
  * The same holds for an insert that failed without a crash (a timeout, ClickHouse gone mid-insert):
  * how much of it was committed is unknown, and its messages come back later in batches of another
- * make-up, under other tokens. So whatever is written down is sent again, under its own token,
- * before the next batch is looked at — at start and after a failure alike (`waiting`).
+ * make-up, under other tokens. So whatever is written down is completed before the next batch is
+ * looked at — at start and after a failure alike (`waiting`).
  *
  * A file names the columns its rows fill, and their types: an upgrade that adds a telemetry column
- * can still send again what the previous version wrote down (its rows lack that column), and one
- * that changes a type gets an error naming the column, not misread bytes.
+ * can still complete what the previous version wrote down (its rows lack that column), and one that
+ * changes a type gets an error naming the column, not misread bytes.
  *
  * A file is written (to a temporary name, then renamed) before the insert starts, so a crash leaves
  * either no file and no insert, or the whole file. No fsync: a process that dies keeps what it wrote
@@ -88,8 +90,8 @@ export class PendingInserts {
   }
 
   /**
-   * Sends every insert written down and not seen committed (left by a previous run, or failed in
-   * this one) again, under its own token, oldest first, and forgets each once it went through.
+   * Hands every insert written down and not seen committed (left by a previous run, or failed in
+   * this one) to `insert`, oldest first, and forgets each once it went through.
    * Each file is read just before it is sent: only one insert's rows are held at a time.
    *
    * An insert ClickHouse refuses for good (`refusal` gives the reason: its rows do not parse, or do

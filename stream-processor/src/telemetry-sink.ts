@@ -38,17 +38,16 @@ export interface TelemetrySinkStats {
   replayedRows: number;
   /** Messages delivered twice within one batch (redelivered while the first copy waited). */
   redeliveredTwice: number;
-  /** Inserts not seen committed (left by a previous run, or failed in this one), sent again (see PendingInserts). */
+  /** Inserts not seen committed (left by a previous run, or failed in this one), completed (see PendingInserts). */
   resentInserts: number;
   /** Of those, inserts ClickHouse refused for good (rows that do not parse or fit): set aside, not sent again. */
   refusedInserts: number;
   /**
-   * Readings of inserts sent again that a table still lacked afterwards — its deduplication log
-   * kept the block, its part was lost to the crash — and that were added back (see
-   * `TelemetryStore.repairInsert`), summed over raw, the rollups and the series index.
+   * Readings those inserts' tables lacked and that were added when they were completed (see
+   * `TelemetryStore.completeInsert`), summed over raw, the rollups and the series index.
    */
   repairedReadings: number;
-  /** Rollup buckets found short by something other than the insert sent again: logged, not touched. */
+  /** Rollup buckets found short by something other than the insert completed: logged, not touched. */
   unexplainedBuckets: number;
   /**
    * Batches ClickHouse refused for good when first sent (a table constraint, say): stored in halves,
@@ -263,12 +262,9 @@ export function telemetrySink(
     if (options.pending?.waiting) {
       // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
       const { sent, setAside } = await options.pending.replay(async (p) => {
-        await (p.format === "RowBinary"
-          ? store.insertTelemetryBinary(p.bytes, p.token)
-          : store.insertTelemetryText(p.bytes, p.token, p.columns));
-        // Sent again, a table that lost its part in the crash but kept the block in its deduplication
-        // log dropped it: what is still missing is added now, before the file is forgotten.
-        const repair = await store.repairInsert(p);
+        // What each table lacks of it is found and added (not sent again under its token, which a
+        // table that kept the token and lost the part in a kill would drop: see repairInsert).
+        const repair = await store.completeInsert(p, p.token);
         if (repair !== undefined) {
           const added = Object.values(repair.added).reduce((a, b) => a + b, 0);
           stats.repairedReadings += added;
@@ -281,7 +277,7 @@ export function telemetrySink(
             });
           }
           if (repair.unexplained > 0) {
-            options.log?.error("rollup buckets short by something other than the insert sent again; left as they are", {
+            options.log?.error("rollup buckets short by something other than the insert completed; left as they are", {
               token: p.token,
               buckets: repair.unexplained,
             });
@@ -292,7 +288,7 @@ export function telemetrySink(
         unconfirmed.delete(p.token);
       }, insertRefusal);
       unconfirmed.clear(); // what is left was set aside: its envelopes were not stored
-      if (sent > 0) options.log?.info("inserts not seen committed sent again", { inserts: sent });
+      if (sent > 0) options.log?.info("inserts not seen committed completed", { inserts: sent });
       // Its messages, unless it was committed in raw, come back from JetStream and are stored anew;
       // what a refused insert would have repaired in the rollups stays missing, and is said here.
       if (setAside > 0) options.log?.error("inserts refused by ClickHouse set aside", { inserts: setAside });
