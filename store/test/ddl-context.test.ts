@@ -37,7 +37,8 @@ describe("DDL for a single server or a cluster", () => {
 
   it("puts every statement of every migration ON CLUSTER, and reads local tables in views", () => {
     const statements = MIGRATIONS.flatMap((m) => m.statements({ cluster: "city" })).map(squash);
-    for (const s of statements.filter((s) => /^(CREATE|TRUNCATE)/.test(s))) expect(s).toContain("ON CLUSTER 'city'");
+    for (const s of statements.filter((s) => /^(CREATE|TRUNCATE|ALTER)/.test(s)))
+      expect(s).toContain("ON CLUSTER 'city'");
     for (const s of statements.filter((s) => s.startsWith("CREATE MATERIALIZED VIEW"))) {
       expect(s).toMatch(/ TO \w+_local AS /);
       expect(s).toMatch(/ FROM \w+_local\b/);

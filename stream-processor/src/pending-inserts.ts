@@ -1,4 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -45,9 +57,8 @@ const REASON = ".reason.txt";
  * can still complete what the previous version wrote down (its rows lack that column), and one that
  * changes a type gets an error naming the column, not misread bytes.
  *
- * A file is written (to a temporary name, then renamed) before the insert starts, so a crash leaves
- * either no file and no insert, or the whole file. No fsync: a process that dies keeps what it wrote
- * in the page cache; the ClickHouse parts it protects are not synced either.
+ * A file is written (to a temporary name, synced, then renamed and its folder synced) before the
+ * insert starts, so a crash or a power cut leaves either no file and no insert, or the whole file.
  */
 export class PendingInserts {
   readonly #dir: string;
@@ -67,14 +78,32 @@ export class PendingInserts {
     return this.#left || this.#files.size > 0;
   }
 
-  /** Writes an insert down (`RowBinaryWithNamesAndTypes`); call before sending it. */
+  /**
+   * Writes an insert down (`RowBinaryWithNamesAndTypes`); call before sending it. On disk when it
+   * returns — the file, then its name in the folder: a power cut during the insert leaves tables
+   * that hold a prefix of it (each part is synced before the next, migration 4), and only this file
+   * can complete the rest once the redelivered batch is found in raw. Forgetting it is not synced:
+   * a file that comes back after a power cut is completed again, which adds nothing.
+   */
   write(token: string, bytes: Buffer): void {
-    // The time in the name orders what a restart sends again; the token may hold any character.
+    // The time in the name orders what a restart completes; the token may hold any character.
     const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`;
     const file = this.#files.get(token) ?? join(this.#dir, name);
     this.#files.set(token, file);
-    writeFileSync(`${file}.tmp`, bytes);
+    const fd = openSync(`${file}.tmp`, "w");
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${file}.tmp`, file);
+    const dir = openSync(this.#dir, "r");
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
   }
 
   /** Forgets an insert ClickHouse has committed. */

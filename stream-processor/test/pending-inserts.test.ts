@@ -1,6 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import type { Envelope } from "@lifeline/contracts";
 import {
   ChdbDriver,
@@ -57,6 +60,34 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe("an insert written down", () => {
+  it("is on disk before it is sent: the file synced, renamed into place, and its folder synced", async () => {
+    const pendingDir = join(dir, "pending-synced");
+    const trace = join(dir, "pending.strace");
+    const child = join(dirname(fileURLToPath(import.meta.url)), "pending-write-child.ts");
+    await promisify(execFile)("strace", [
+      ...["-f", "-qq", "-y", "-e", "trace=rename,fsync,fdatasync", "-o", trace],
+      ...[process.execPath, "--import", "tsx", child, pendingDir],
+    ]);
+    const calls = readFileSync(trace, "utf8")
+      .split("\n")
+      .filter((line) => line.includes(pendingDir))
+      .map((line) =>
+        line
+          .replace(/^\d+ +/, "")
+          .replace(/\(\d+</, "(<")
+          .replaceAll(pendingDir, "DIR"),
+      );
+    const file = "DIR/000000000000000-tlm%3A1-2%3A2%3Aabc.rbn";
+    expect(calls.map((c) => c.replaceAll(/\/\d{15}-/g, "/000000000000000-"))).toEqual([
+      `fsync(<${file}.tmp>) = 0`,
+      `rename("${file}.tmp", "${file}") = 0`,
+      "fsync(<DIR>) = 0",
+    ]);
+    expect(new PendingInserts(pendingDir).left().map((p) => p.bytes.length)).toEqual([3 * 1024 * 1024]);
+  });
 });
 
 describe("an insert cut off between the raw table and the rollups", () => {
