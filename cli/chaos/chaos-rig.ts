@@ -130,7 +130,11 @@ export class ChaosRig {
       const info = await jsm.consumers.info(TELEMETRY_STREAM, CLICKHOUSE_SINK_CONSUMER).catch(() => undefined);
       if (info !== undefined && info.num_pending === 0 && info.num_ack_pending === 0) return;
       if (Date.now() > deadline) {
-        throw new Error(`the stream processor did not catch up: ${JSON.stringify(info?.num_pending)} pending`);
+        const state =
+          info === undefined
+            ? "no consumer info"
+            : `${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`;
+        throw new Error(`the stream processor did not catch up: ${state}; its log ends:\n${this.processor?.log ?? ""}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -43,6 +43,14 @@ const envelope = (seq: number): Envelope => ({
 /** The messages as JetStream delivers them to the sink (stream sequence = envelope seq + 100). */
 const messages = (envelopes: Envelope[], redelivered: boolean) => streamMessages(envelopes, redelivered, 100);
 
+/** The insert the sink makes of the envelopes delivered fresh: its token and its bytes. */
+function insertOf(envelopes: Envelope[]): { token: string; bytes: Buffer } {
+  const batch = messages(envelopes, false);
+  const rows = new TelemetryRowBinary();
+  for (const m of batch) rows.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
+  return { token: dedupToken("tlm", batch), bytes: rows.toBuffer() };
+}
+
 async function counts(): Promise<Record<string, number>> {
   const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql))[0]?.n ?? 0);
   return {
@@ -93,11 +101,7 @@ describe("an insert written down", () => {
 describe("an insert cut off between the raw table and the rollups", () => {
   it("is completed at the next start: the rollups get what they lack, raw is not doubled", async () => {
     const envelopes = Array.from({ length: 20 }, (_, i) => envelope(i + 1));
-    const batch = messages(envelopes, false);
-    const token = dedupToken("tlm", batch);
-    const rows = new TelemetryRowBinary();
-    for (const m of batch) rows.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
-    const bytes = rows.toBuffer();
+    const { token, bytes } = insertOf(envelopes);
 
     // The crash, reproduced: the insert was written down, ClickHouse committed the raw part, and the
     // process died before the 1-minute view (and so the views fed by it) wrote theirs.
@@ -147,11 +151,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
   it("completes a rollup that kept the block in its deduplication log and lost its part", async () => {
     const site = "heat-9";
     const envelopes = Array.from({ length: 20 }, (_, i) => ({ ...envelope(i + 300), site }));
-    const batch = messages(envelopes, false);
-    const token = dedupToken("tlm", batch);
-    const rows = new TelemetryRowBinary();
-    for (const m of batch) rows.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
-    const bytes = rows.toBuffer();
+    const { token, bytes } = insertOf(envelopes);
 
     // The crash, reproduced: killed inside the 1-minute rollup's commit, after its deduplication log
     // took the block and before the part was renamed into place — the part is gone at the next start.
