@@ -34,6 +34,12 @@ export interface AlertRulesOptions {
   graceMs?: number;
   /** How often the state is written (default 2 s; less often when saving is slow, see SaveSchedule). */
   snapshotEveryMs?: number;
+  /**
+   * The share of time saving may take (default 0.02, see SaveSchedule): a save of c ms makes the
+   * next wait c / budget ms, so a batch that ends sooner is not saved until a later one. Infinity
+   * saves after every batch due by `snapshotEveryMs` (a test that waits for a batch's state).
+   */
+  snapshotBudget?: number;
   /** How often the clock is looked at: stale data, windows that closed without a reading (default 1 s). */
   tickMs?: number;
   now?: () => number;
@@ -96,7 +102,7 @@ export class AlertRulesConsumer {
 
   constructor(options: AlertRulesOptions) {
     this.#o = options;
-    this.#saves = new SaveSchedule(options.snapshotEveryMs ?? 2_000);
+    this.#saves = new SaveSchedule(options.snapshotEveryMs ?? 2_000, options.snapshotBudget);
     this.#js = jetstream(options.nats);
     const saved = readState(options.stateFile, options.log);
     // Windows close this long after their end on the clock, so that a reading a little late still counts.

@@ -103,7 +103,12 @@ describe("alert rules on the telemetry stream", () => {
     const bucket = await openAlertRuleBucket(nats);
     await bucket.put(alertRuleKey("flood-2", "level-high"), levelRule("level-high", { hysteresis: 0.1 }));
     const stateFile = join(dir, "rules-state.json");
-    const options = { nats, jsm, stateFile, snapshotEveryMs: 0, log: silentLogger, now: () => T0 };
+    // Saved after every batch: with the default budget a save that took c ms skips batches for 50 c
+    // ms, and on a loaded CI machine the wait below never saw the first two readings' state.
+    const options = {
+      ...{ nats, jsm, stateFile, snapshotEveryMs: 0, snapshotBudget: Number.POSITIVE_INFINITY },
+      ...{ log: silentLogger, now: () => T0 },
+    };
     let consumer = new AlertRulesConsumer(options);
     await consumer.start();
     expect(consumer.rules().map((r) => `${r.rule.site}/${r.rule.id}:${r.origin.source}`)).toEqual([
