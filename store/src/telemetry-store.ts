@@ -144,8 +144,12 @@ export class TelemetryStore {
     };
   }
 
-  insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string): Promise<number> {
-    return this.#insert("quarantine", rows, dedupToken);
+  /**
+   * Stores quarantine rows under a deduplication token; rows of a batch that may have been stored
+   * before (`mayBeStored`: redelivered) are looked up instead, see {@link insertQuarantineMissing}.
+   */
+  insertQuarantine(rows: readonly QuarantineRow[], dedupToken: string, mayBeStored = false): Promise<number> {
+    return mayBeStored ? this.insertQuarantineMissing(rows) : this.#insert("quarantine", rows, dedupToken);
   }
 
   /**

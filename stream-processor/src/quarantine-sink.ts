@@ -16,9 +16,11 @@ export function quarantineSink(store: TelemetryStore, stats: { quarantined: numb
       stream_seq: m.seq,
     }));
     // Redelivered: stored before, or cut off inside ClickHouse's commit — looked up, the missing written.
-    await (batch.some((m) => m.redelivered)
-      ? store.insertQuarantineMissing(rows)
-      : store.insertQuarantine(rows, dedupToken("qrn", batch)));
+    await store.insertQuarantine(
+      rows,
+      dedupToken("qrn", batch),
+      batch.some((m) => m.redelivered),
+    );
     stats.quarantined += rows.length;
   };
 }

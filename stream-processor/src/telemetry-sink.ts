@@ -363,9 +363,11 @@ export function telemetrySink(
     }
     // A redelivered batch may have stored its quarantine rows before, or had them cut off inside
     // ClickHouse's commit (the token kept, the part lost): looked up, the missing ones written.
-    await (batch.some((m) => m.redelivered)
-      ? store.insertQuarantineMissing(quarantined)
-      : store.insertQuarantine(quarantined, token));
+    await store.insertQuarantine(
+      quarantined,
+      token,
+      batch.some((m) => m.redelivered),
+    );
     options.pending?.done(token);
     unconfirmed.delete(token);
     markStored(refused.size === 0 ? met : met.filter((e) => !refused.has(e.part)));
