@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,9 @@ const N = 3_000;
 const IN_FLIGHT = 20;
 const KILL_AFTER = 1_000;
 const R3 = { ...DEFAULT_STREAM_LIMITS, replicas: 3 };
+
+/** A cluster may take up to startNatsCluster's 60 s to start (it starts afresh when stuck). */
+const CLUSTER_TEST_MS = 90_000;
 
 const SCENARIOS = [
   { title: "the stream leader dies and the client's node stays up", kill: "leader", clientOn: "follower" },
@@ -177,18 +181,22 @@ async function expectExactlyOnce(nc: NatsConnection, run: Run, killed: string): 
 }
 
 describe.concurrent("an R3 stream on a 3-node cluster stores every reading exactly once when a node dies", () => {
-  it("ensureStreams scales existing R1 streams to R3", async ({ onTestFinished }) => {
-    const nodes = await cluster(onTestFinished);
-    const jsm = await jetstreamManager(await client(nodes, 0, onTestFinished));
-    await ensureStreams(jsm);
-    expect((await jsm.streams.info(TELEMETRY_STREAM)).config.num_replicas).toBe(1);
-    await ensureStreams(jsm, R3);
-    expect((await jsm.streams.info(TELEMETRY_STREAM)).config.num_replicas).toBe(3);
-    expect(await waitForFollowers(jsm, 10_000)).toHaveLength(2);
-  }, 30_000);
+  it(
+    "ensureStreams scales existing R1 streams to R3",
+    async ({ onTestFinished }) => {
+      const nodes = await cluster(onTestFinished);
+      const jsm = await jetstreamManager(await client(nodes, 0, onTestFinished));
+      await ensureStreams(jsm);
+      expect((await jsm.streams.info(TELEMETRY_STREAM)).config.num_replicas).toBe(1);
+      await ensureStreams(jsm, R3);
+      expect((await jsm.streams.info(TELEMETRY_STREAM)).config.num_replicas).toBe(3);
+      expect(await waitForFollowers(jsm, 10_000)).toHaveLength(2);
+    },
+    CLUSTER_TEST_MS,
+  );
 
   for (const scenario of SCENARIOS) {
-    it(`when ${scenario.title}`, { timeout: 60_000 }, async ({ onTestFinished }) => {
+    it(`when ${scenario.title}`, { timeout: CLUSTER_TEST_MS + 30_000 }, async ({ onTestFinished }) => {
       const nodes = await cluster(onTestFinished);
       const setup = await jetstreamManager(await client(nodes, 0, onTestFinished));
       await ensureStreams(setup, R3);
@@ -218,4 +226,26 @@ describe.concurrent("an R3 stream on a 3-node cluster stores every reading exact
       expect(followers).toContain(killed);
     });
   }
+});
+
+describe("startNatsCluster", () => {
+  it("starts the nodes afresh while JetStream cannot place a stream, and names the starts when time runs out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lifeline-cluster-"));
+    try {
+      // 1 ms per start: the probe is tried once, before any meta leader exists, so every start fails.
+      const error = await startNatsCluster({ dir, size: 3, placementAttemptMs: 1, readyTimeoutMs: 4_000 }).catch(
+        (e) => e,
+      );
+      expect(error.code).toBe("GATEWAY_NATS_SERVER_FAILED");
+      expect(error.message).toMatch(
+        /^JetStream cluster lifeline-\w{8} could not place a stream on all 3 nodes within /,
+      );
+      const starts = Number(/ — the last of (\d+) starts within 4000 ms$/.exec(error.message)?.[1]);
+      expect(starts).toBeGreaterThanOrEqual(2);
+      // Every node of every start was killed: none is left running from this folder.
+      expect(spawnSync("pgrep", ["-f", dir], { encoding: "utf8" }).stdout).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
