@@ -162,6 +162,22 @@ function lifelineQueries(base: string) {
       },
     })),
     {
+      name: "Q2 (layout=grid)",
+      run: async () => {
+        const body = await json(
+          `/v1/series?site=site-0&metric=pm10&from=${endMs - DAY}&to=${endMs}&step=1m&agg=avg&layout=grid`,
+        );
+        // Cells where a series has no bucket are null; every reading's minute is held by each sensor here.
+        const avgs = (body.series as { columns: { avg: (number | null)[] } }[]).flatMap((s) =>
+          s.columns.avg.filter((v): v is number => v !== null),
+        );
+        return {
+          rows: avgs.length,
+          checksum: { buckets: avgs.length, sumAvg: avgs.reduce((a, v) => a + v, 0), source: body.source },
+        };
+      },
+    },
+    {
       name: "Q2 (format=arrow)",
       run: async () => {
         const res = await fetch(

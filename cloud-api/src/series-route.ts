@@ -25,10 +25,11 @@ export const seriesParamsSchema = z
       .describe("Aggregates per bucket, comma-separated (default avg with a step, raw without)"),
     fill: z.enum(FILL_MODES).optional().describe("What empty buckets become (default none)"),
     layout: z
-      .enum(["rows", "columns"])
+      .enum(["rows", "columns", "grid"])
       .optional()
       .describe(
-        "rows: a list of points (default); columns: one array per field, half the bytes, what chart libraries take",
+        "rows: a list of points (default); columns: one array per field, half the bytes, what chart libraries take; " +
+          "grid (with a step): one time axis `ts` for all series and each series' fields aligned to it, a wide table",
       ),
     format: z
       .enum(["json", "arrow"])
@@ -60,6 +61,13 @@ export const seriesParamsSchema = z
         code: "custom",
         path: ["layout"],
         message: "layout shapes JSON answers; an Arrow answer is always one column per field",
+      });
+    }
+    if (p.layout === "grid" && p.step === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["layout"],
+        message: "layout=grid needs a step, such as step=1m: raw readings share no time axis",
       });
     }
     if (p.fill !== undefined && p.fill !== "none" && p.step === undefined) {
@@ -99,6 +107,17 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
         const meta = { ...envelope, source: result.source, truncated: result.truncated };
         const bytes = seriesArrow(result.series, fields, meta);
         return reply.type(ARROW_STREAM).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
+      if (p.layout === "grid") {
+        const grid = await store.seriesGrid(q);
+        return {
+          ...envelope,
+          layout: "grid",
+          source: grid.source,
+          truncated: grid.truncated,
+          ts: grid.ts,
+          series: grid.series,
+        };
       }
       // Columns are made straight from ClickHouse's columns, with no object per point.
       const result = p.layout === "columns" ? await store.seriesColumns(q) : await store.series(q);

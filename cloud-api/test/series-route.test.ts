@@ -106,6 +106,59 @@ describe("GET /v1/series", () => {
     ]);
   });
 
+  it("answers on one time axis with layout=grid: a series without a bucket has count 0 and null there", async () => {
+    // mine-8: dust-02 reports in minutes 0 and 2, dust-03 in minutes 1 and 2 (two readings), gas-01 in none.
+    const readings = [
+      ["dust-02", 0, 1.25],
+      ["dust-02", 2, 7],
+      ["dust-03", 1, -3.5],
+      ["dust-03", 2, 10],
+      ["dust-03", 2, 20],
+    ] as const;
+    await store.insertTelemetry(
+      readings.map(([device, minute, value], i) => ({
+        site: "mine-8",
+        gateway: "gw-08",
+        device,
+        metric: "pm10",
+        ts: T0 + minute * 60_000 + i * 1_000,
+        value,
+        unit: "mg/m3",
+        quality: "good" as const,
+        boot_id: "b8",
+        seq: i,
+        idx: 0,
+        stream_seq: 500 + i,
+      })),
+      "grid-seed",
+    );
+    const { status, body } = await get(`site=mine-8&from=${T0}&to=${T0 + 240_000}&step=1m&agg=avg,max&layout=grid`);
+    expect(status).toBe(200);
+    const meta = { site: "mine-8", metric: "pm10", unit: "mg/m3" };
+    expect(body).toEqual({
+      from: T0,
+      to: T0 + 240_000,
+      step: 60_000,
+      agg: ["avg", "max"],
+      fill: "none",
+      layout: "grid",
+      source: "telemetry_1m",
+      truncated: false,
+      ts: [T0, T0 + 60_000, T0 + 120_000],
+      series: [
+        { ...meta, device: "dust-02", columns: { count: [1, 0, 1], avg: [1.25, null, 7], max: [1.25, null, 7] } },
+        { ...meta, device: "dust-03", columns: { count: [0, 1, 2], avg: [null, -3.5, 15], max: [null, -3.5, 20] } },
+      ],
+    });
+    // With fill the axis is the whole range, every series on it.
+    const filled = await get(`site=mine-8&from=${T0}&to=${T0 + 240_000}&step=1m&fill=previous&layout=grid`);
+    expect(filled.body.ts).toEqual([T0, T0 + 60_000, T0 + 120_000, T0 + 180_000]);
+    expect(filled.body.series.map((s: { columns: object }) => s.columns)).toEqual([
+      { count: [1, 0, 1, 0], avg: [1.25, 1.25, 7, 7] },
+      { count: [0, 1, 2, 0], avg: [null, -3.5, 15, 15] },
+    ]);
+  });
+
   it("sends a large answer as bytes, whole, with its length and JSON type", async () => {
     const from = T0 - 7 * 86_400_000;
     const res = await app.inject({
@@ -173,6 +226,16 @@ describe("GET /v1/series", () => {
     ],
     ["device=dust-01&metric=pm10&limit=0", "limit", "limit: Too small: expected number to be >=1"],
     ["device=dust-01&metric=pm10&colour=red", "colour", 'colour: Unrecognized key: "colour"'],
+    [
+      "device=dust-01&metric=pm10&layout=grid",
+      "layout",
+      "layout: layout=grid needs a step, such as step=1m: raw readings share no time axis",
+    ],
+    [
+      "device=dust-01&metric=pm10&step=1m&layout=wide",
+      "layout",
+      'layout: Invalid option: expected one of "rows"|"columns"|"grid"',
+    ],
   ])("answers 400 naming the parameter for %s", async (query, parameter, message) => {
     const { status, body } = await get(query);
     expect(status).toBe(400);

@@ -32,6 +32,7 @@ export {
   type SeriesSelector,
 } from "./rollup-plan.ts";
 export { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
+export { type GridSeries, type SeriesGridResult, seriesGrid } from "./series-grid.ts";
 export {
   type BucketPoint,
   querySeries,

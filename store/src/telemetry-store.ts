@@ -6,6 +6,7 @@ import { type InsertRepair, type InsertRows, repairInsert } from "./insert-repai
 import { migrate } from "./migrations.ts";
 import { applyRetention, type Retention } from "./retention.ts";
 import { type SequenceGap, type SequenceGapQuery, sequenceGapsSql } from "./sequence-gaps.ts";
+import { type SeriesGridResult, seriesGrid } from "./series-grid.ts";
 import {
   querySeries,
   querySeriesColumns,
@@ -265,6 +266,14 @@ export class TelemetryStore {
   /** The same answer with one array per field (see {@link querySeriesColumns}). */
   seriesColumns(q: SeriesQuery): Promise<SeriesColumnsResult> {
     return querySeriesColumns(this.driver, q);
+  }
+
+  /** The buckets of many series on one shared time axis (see {@link seriesGrid}); needs a step. */
+  async seriesGrid(q: SeriesQuery): Promise<SeriesGridResult> {
+    if (q.stepMs === undefined) {
+      throw new StoreError("STORE_QUERY_FAILED", "a grid needs buckets (a step): raw readings share no time axis");
+    }
+    return seriesGrid(await querySeriesColumns(this.driver, q));
   }
 
   /** The N highest or lowest aggregates across series. */
