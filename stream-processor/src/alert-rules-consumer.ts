@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   ALERT_RULES_CONSUMER,
@@ -21,6 +21,7 @@ import type { StreamMessage } from "./jetstream-puller.ts";
 import { onItsSubject } from "./on-its-subject.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
 import { SaveSchedule } from "./save-schedule.ts";
+import { writeFileDurably } from "./write-file-durably.ts";
 
 export interface AlertRulesOptions {
   nats: NatsConnection;
@@ -286,8 +287,8 @@ export class AlertRulesConsumer {
       ...(this.#o.inference === undefined ? {} : { models: this.#o.inference.snapshot() }),
     };
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(state));
-    renameSync(`${file}.tmp`, file);
+    // Synced: a power cut leaves the windows of this save or of the one before, never an empty file.
+    writeFileDurably(file, JSON.stringify(state));
     this.#saves.saved(now, performance.now());
   }
 }

@@ -1,17 +1,6 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileDurably } from "./write-file-durably.ts";
 
 /**
  * One insert written down before it was sent: its deduplication token and its exact rows, as
@@ -90,20 +79,7 @@ export class PendingInserts {
     const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`;
     const file = this.#files.get(token) ?? join(this.#dir, name);
     this.#files.set(token, file);
-    const fd = openSync(`${file}.tmp`, "w");
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(`${file}.tmp`, file);
-    const dir = openSync(this.#dir, "r");
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileDurably(file, bytes);
   }
 
   /** Forgets an insert ClickHouse has committed. */

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -148,6 +149,55 @@ describe("alert rules on the telemetry stream", () => {
     expect(consumer.stats()).toMatchObject({ rules: 0, undecodable: 0 });
     await consumer.stop();
   }, 60_000);
+
+  it("saves its state synced: the file, its rename, then the folder", async () => {
+    const stateDir = join(dir, "state-synced");
+    const stateFile = join(stateDir, "rules-state.json");
+    const consumer = new AlertRulesConsumer({
+      ...{ nats, jsm, stateFile, snapshotEveryMs: 0, snapshotBudget: Number.POSITIVE_INFINITY },
+      ...{ log: silentLogger, now: () => T0 },
+    });
+    await consumer.start();
+    // strace attached to this very process (a fork of its own), for the batch's save and the one at stop.
+    const trace = join(dir, "state.strace");
+    const strace = spawn("strace", [
+      "-f",
+      "-qq",
+      "-y",
+      "-e",
+      "trace=rename,fsync,fdatasync",
+      "-o",
+      trace,
+      "-p",
+      `${process.pid}`,
+    ]);
+    const exited = new Promise((resolve) => strace.once("exit", resolve));
+    await until("strace attached", async () =>
+      /^TracerPid:\s+[1-9]/m.test(readFileSync("/proc/thread-self/status", "utf8")) ? true : undefined,
+    );
+    await publish([envelope(T0 + 7_000, 1.0, "wl-3")]);
+    const last = (await jsm.streams.info(TELEMETRY_STREAM)).state.last_seq;
+    await until("the state saved", async () => (savedStreamSeq(stateFile) === last ? true : undefined));
+    await consumer.stop();
+    strace.kill("SIGINT");
+    await exited;
+    const calls = readFileSync(trace, "utf8")
+      .split("\n")
+      .filter((line) => line.includes(stateDir))
+      .map((line) =>
+        line
+          .replace(/^\d+ +/, "")
+          .replace(/\(\d+</, "(<")
+          .replaceAll(stateDir, "DIR"),
+      );
+    const save = [
+      "fsync(<DIR/rules-state.json.tmp>) = 0",
+      'rename("DIR/rules-state.json.tmp", "DIR/rules-state.json") = 0',
+      "fsync(<DIR>) = 0",
+    ];
+    expect(calls.length).toBeGreaterThanOrEqual(2 * save.length);
+    expect(calls).toEqual(Array.from({ length: calls.length / save.length }, () => save).flat());
+  });
 
   it("skips what the telemetry sink quarantines: envelopes off their route, and payloads that do not decode", async () => {
     const bucket = await openAlertRuleBucket(nats);
