@@ -65,18 +65,12 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     const servers = await startNodes(options, clusterName, readyTimeoutMs);
     const left = deadline - Date.now();
     try {
-      await waitForJetStream(servers, clusterName, Math.max(0, Math.min(attemptMs, left)));
+      const start = `start ${attempt} of those tried within ${readyTimeoutMs} ms`;
+      await waitForJetStream(servers, clusterName, Math.max(0, Math.min(attemptMs, left)), start);
       return clusterOf(servers);
     } catch (error) {
       await Promise.all(servers.map((s) => s.kill()));
-      if (Date.now() >= deadline) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new GatewayError(
-          "GATEWAY_NATS_SERVER_FAILED",
-          `${message} — the last of ${attempt} starts within ${readyTimeoutMs} ms`,
-          error,
-        );
-      }
+      if (Date.now() >= deadline) throw error;
       // Nothing was stored: the probe is all a start writes, and it was never placed.
       for (let i = 0; i < size; i++) rmSync(join(options.dir, `n${i + 1}`), { recursive: true, force: true });
     }
@@ -157,6 +151,7 @@ async function waitForJetStream(
   servers: readonly NatsServerProcess[],
   clusterName: string,
   timeoutMs: number,
+  start: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const nc = await connect({ servers: servers.map((s) => s.url), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
@@ -186,7 +181,7 @@ async function waitForJetStream(
   const answer = lastError instanceof Error ? lastError.message : String(lastError);
   throw new GatewayError(
     "GATEWAY_NATS_SERVER_FAILED",
-    `JetStream cluster ${clusterName} could not place a stream on all ${servers.length} nodes within ${timeoutMs} ms ` +
+    `JetStream cluster ${clusterName} could not place a stream on all ${servers.length} nodes within ${timeoutMs} ms (${start}) ` +
       `(that needs a meta leader and every node joined): ${nodes}; last answer: ${answer}\n${logs}`,
     lastError,
   );

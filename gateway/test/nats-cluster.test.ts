@@ -240,7 +240,7 @@ describe("startNatsCluster", () => {
       expect(error.message).toMatch(
         /^JetStream cluster lifeline-\w{8} could not place a stream on all 3 nodes within /,
       );
-      const starts = Number(/ — the last of (\d+) starts within 4000 ms$/.exec(error.message)?.[1]);
+      const starts = Number(/within \d+ ms \(start (\d+) of those tried within 4000 ms\) /.exec(error.message)?.[1]);
       expect(starts).toBeGreaterThanOrEqual(2);
       // Every node of every start was killed: none is left running from this folder.
       expect(spawnSync("pgrep", ["-f", dir], { encoding: "utf8" }).stdout).toBe("");
