@@ -19,6 +19,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAlertRuleBucket } from "../src/alert-rule-source.ts";
 import { AlertRulesConsumer } from "../src/alert-rules-consumer.ts";
+import { tracedCalls } from "./traced-calls.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-alert-rules-"));
 const T0 = Date.UTC(2026, 10, 30, 4, 0, 0);
@@ -181,15 +182,7 @@ describe("alert rules on the telemetry stream", () => {
     await consumer.stop();
     strace.kill("SIGINT");
     await exited;
-    const calls = readFileSync(trace, "utf8")
-      .split("\n")
-      .filter((line) => line.includes(stateDir))
-      .map((line) =>
-        line
-          .replace(/^\d+ +/, "")
-          .replace(/\(\d+</, "(<")
-          .replaceAll(stateDir, "DIR"),
-      );
+    const calls = tracedCalls(trace, stateDir);
     const save = [
       "fsync(<DIR/rules-state.json.tmp>) = 0",
       'rename("DIR/rules-state.json.tmp", "DIR/rules-state.json") = 0',

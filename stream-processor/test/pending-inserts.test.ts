@@ -18,6 +18,7 @@ import { dedupToken } from "../src/dedup-token.ts";
 import { PendingInserts } from "../src/pending-inserts.ts";
 import { emptyTelemetrySinkStats, telemetrySink } from "../src/telemetry-sink.ts";
 import { streamMessages } from "./stream-messages.ts";
+import { tracedCalls } from "./traced-calls.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-pending-"));
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
@@ -79,15 +80,7 @@ describe("an insert written down", () => {
       ...["-f", "-qq", "-y", "-e", "trace=rename,fsync,fdatasync", "-o", trace],
       ...[process.execPath, "--import", "tsx", child, pendingDir],
     ]);
-    const calls = readFileSync(trace, "utf8")
-      .split("\n")
-      .filter((line) => line.includes(pendingDir))
-      .map((line) =>
-        line
-          .replace(/^\d+ +/, "")
-          .replace(/\(\d+</, "(<")
-          .replaceAll(pendingDir, "DIR"),
-      );
+    const calls = tracedCalls(trace, pendingDir);
     const file = "DIR/000000000000000-tlm%3A1-2%3A2%3Aabc.rbn";
     expect(calls.map((c) => c.replaceAll(/\/\d{15}-/g, "/000000000000000-"))).toEqual([
       `fsync(<${file}.tmp>) = 0`,
