@@ -1,5 +1,5 @@
 import { idSchema, metricSchema } from "@lifeline/contracts";
-import { AGGREGATES, bucketCount, FILL_MODES, type TelemetryStore } from "@lifeline/store";
+import { AGGREGATES, bucketCount, FILL_MODES, StoreError, type TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
@@ -109,7 +109,10 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
         return reply.type(ARROW_STREAM).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       }
       if (p.layout === "grid") {
-        const grid = await store.seriesGrid(q);
+        const grid = await store.seriesGrid(q).catch((error: unknown) => {
+          if (!(error instanceof StoreError && error.code === "STORE_GRID_TOO_LARGE")) throw error;
+          throw new ApiError("API_BAD_PARAMETER", `layout: ${error.message}`, "layout");
+        });
         return {
           ...envelope,
           layout: "grid",

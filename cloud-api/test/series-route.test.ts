@@ -150,6 +150,19 @@ describe("GET /v1/series", () => {
         { ...meta, device: "dust-03", columns: { count: [0, 1, 2], avg: [null, -3.5, 15], max: [null, -3.5, 20] } },
       ],
     });
+    // Cells count against the limit: 2 series × 3 times is more than 5.
+    const cut = await get(`site=mine-8&from=${T0}&to=${T0 + 240_000}&step=1m&layout=grid&limit=5`);
+    expect(cut).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: "API_BAD_PARAMETER",
+          parameter: "layout",
+          message:
+            "layout: layout=grid makes 6 cells (2 series × 3 times), more than the limit of 5; use layout=columns, fewer series or a larger step",
+        },
+      },
+    });
     // With fill the axis is the whole range, every series on it.
     const filled = await get(`site=mine-8&from=${T0}&to=${T0 + 240_000}&step=1m&fill=previous&layout=grid`);
     expect(filled.body.ts).toEqual([T0, T0 + 60_000, T0 + 120_000, T0 + 180_000]);

@@ -1,4 +1,5 @@
 import type { SeriesColumnsResult } from "./series-query.ts";
+import { StoreError } from "./store-error.ts";
 
 /** A series on the answer's shared time axis: `columns.count[i]` and each aggregate's `[i]` are bucket `ts[i]`. */
 export interface GridSeries {
@@ -26,8 +27,17 @@ export interface SeriesGridResult {
  * On one axis they are printed once. A series with no bucket where another has one gets count 0
  * and null aggregates there, as `fill=null` would give it.
  */
-export function seriesGrid(answer: SeriesColumnsResult): SeriesGridResult {
+export function seriesGrid(answer: SeriesColumnsResult, maxCells = Number.POSITIVE_INFINITY): SeriesGridResult {
   const ts = timeAxis(answer.series.map((s) => s.columns.ts as number[]));
+  // Series whose buckets do not line up multiply: 1,000 series of 100 buckets each at other times
+  // would be 100 million cells. Checked before any is made.
+  const cells = ts.length * answer.series.length;
+  if (cells > maxCells) {
+    throw new StoreError(
+      "STORE_GRID_TOO_LARGE",
+      `layout=grid makes ${cells} cells (${answer.series.length} series × ${ts.length} times), more than the limit of ${maxCells}; use layout=columns, fewer series or a larger step`,
+    );
+  }
   let slot: Map<number, number> | undefined;
   const series = answer.series.map(({ columns, ...meta }) => {
     const own = columns.ts as number[];

@@ -12,7 +12,9 @@ export type StoreErrorCode =
   /** A Native answer that ends in the middle of a value. */
   | "STORE_NATIVE_TRUNCATED"
   /** A RowBinary batch whose header does not say what its columns are. */
-  | "STORE_ROWBINARY_MALFORMED";
+  | "STORE_ROWBINARY_MALFORMED"
+  /** Series on one time axis would make more cells than the answer's limit (`seriesGrid`). */
+  | "STORE_GRID_TOO_LARGE";
 
 export class StoreError extends LifelineError {
   declare readonly code: StoreErrorCode;

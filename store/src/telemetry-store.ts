@@ -268,12 +268,15 @@ export class TelemetryStore {
     return querySeriesColumns(this.driver, q);
   }
 
-  /** The buckets of many series on one shared time axis (see {@link seriesGrid}); needs a step. */
+  /**
+   * The buckets of many series on one shared time axis (see {@link seriesGrid}); needs a step.
+   * Cells count against `limit` (`STORE_GRID_TOO_LARGE` when they would exceed it).
+   */
   async seriesGrid(q: SeriesQuery): Promise<SeriesGridResult> {
     if (q.stepMs === undefined) {
       throw new StoreError("STORE_QUERY_FAILED", "a grid needs buckets (a step): raw readings share no time axis");
     }
-    return seriesGrid(await querySeriesColumns(this.driver, q));
+    return seriesGrid(await querySeriesColumns(this.driver, q), q.limit);
   }
 
   /** The N highest or lowest aggregates across series. */

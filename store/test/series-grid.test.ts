@@ -10,7 +10,7 @@ const meta = (device: string) => ({ site: "s", device, metric: "m", unit: "u" })
 
 describe("seriesGrid", () => {
   it("puts every series on the union of their bucket starts, ascending", () => {
-    const grid = seriesGrid({
+    const answer = {
       source: "telemetry_1m",
       truncated: true,
       series: [
@@ -19,7 +19,8 @@ describe("seriesGrid", () => {
         { ...meta("c"), columns: { ts: [], count: [], p95: [] } },
         { ...meta("d"), columns: { ts: [600], count: [7], p95: [-0] } },
       ],
-    });
+    };
+    const grid = seriesGrid(answer, 24);
     expect(grid).toEqual({
       source: "telemetry_1m",
       truncated: true,
@@ -32,6 +33,14 @@ describe("seriesGrid", () => {
       ],
     });
     expect(Object.is(grid.series[3]?.columns.p95?.[5], -0)).toBe(true);
+    // 4 series × 6 times: one cell more than allowed is refused before any is made.
+    expect(() => seriesGrid(answer, 23)).toThrow(
+      expect.objectContaining({
+        code: "STORE_GRID_TOO_LARGE",
+        message:
+          "layout=grid makes 24 cells (4 series × 6 times), more than the limit of 23; use layout=columns, fewer series or a larger step",
+      }),
+    );
   });
 
   it("is refused by the store without a step: raw readings share no time axis", async () => {
