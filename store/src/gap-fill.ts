@@ -13,20 +13,26 @@ export type FillMode = (typeof FILL_MODES)[number];
 /** A filled grid is built in memory: this many buckets per series at most (the API's point limit). */
 export const MAX_FILLED_BUCKETS = 100_000;
 
-/** How many buckets of the step's grid [from, to) touches (the grid starts at a multiple of the step). */
-export function bucketCount(from: number, to: number, stepMs: number): number {
-  return Math.ceil((to - Math.floor(from / stepMs) * stepMs) / stepMs);
+/** How many buckets of the step's grid [from, to) touches (see {@link firstBucket}). */
+export function bucketCount(from: number, to: number, stepMs: number, offsetMs = 0): number {
+  return Math.ceil((to - firstBucket(from, stepMs, offsetMs)) / stepMs);
+}
+
+/** The start of the bucket holding `from`: buckets start where `t - offsetMs` is a multiple of the step. */
+export function firstBucket(from: number, stepMs: number, offsetMs = 0): number {
+  return Math.floor((from - offsetMs) / stepMs) * stepMs + offsetMs;
 }
 
 /** Every bucket of [from, to) on the step's grid, measured or filled. */
 export function fillGaps(
   points: readonly BucketPoint[],
-  range: { from: number; to: number; aggs: readonly Aggregate[] },
+  range: { from: number; to: number; aggs: readonly Aggregate[]; bucketOffsetMs?: number | undefined },
   stepMs: number,
   mode: FillMode,
 ): BucketPoint[] {
   if (mode === "none") return [...points];
-  const buckets = bucketCount(range.from, range.to, stepMs);
+  const offset = range.bucketOffsetMs ?? 0;
+  const buckets = bucketCount(range.from, range.to, stepMs, offset);
   if (buckets > MAX_FILLED_BUCKETS) {
     throw new RangeError(`fill over ${buckets} buckets: more than ${MAX_FILLED_BUCKETS}; use a larger step`);
   }
@@ -34,7 +40,7 @@ export function fillGaps(
   const out: BucketPoint[] = [];
   let i = 0;
   let previous: BucketPoint | undefined;
-  for (let ts = Math.floor(range.from / stepMs) * stepMs; ts < range.to; ts += stepMs) {
+  for (let ts = firstBucket(range.from, stepMs, offset); ts < range.to; ts += stepMs) {
     const measured = points[i];
     if (measured !== undefined && measured.ts === ts) {
       out.push(measured);

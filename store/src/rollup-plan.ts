@@ -17,6 +17,12 @@ export interface SeriesSelector {
   from: number;
   /** Exclusive, ms since the epoch. */
   to: number;
+  /**
+   * With a step: buckets start where `t - bucketOffsetMs` is a multiple of the step. Default 0,
+   * buckets aligned on UTC; -8 h makes 1-day buckets Beijing's calendar days (UTC+8 starts a day
+   * at 16:00 UTC). Within ±1 day.
+   */
+  bucketOffsetMs?: number | undefined;
 }
 
 /** Where an aggregate over [from, to) is read from. */
@@ -40,7 +46,8 @@ export function planRollup(sel: SeriesSelector, stepMs: number | undefined, aggs
     ["telemetry_1h", HOUR_MS],
     ["telemetry_1m", MINUTE_MS],
   ] as const) {
-    if (stepMs !== undefined && stepMs % width !== 0) continue;
+    // An offset off the rollup's grid (+05:30 against hours) splits its buckets: a finer one answers.
+    if (stepMs !== undefined && (stepMs % width !== 0 || (sel.bucketOffsetMs ?? 0) % width !== 0)) continue;
     const rollupFrom = Math.ceil(sel.from / width) * width;
     const rollupTo = Math.floor(sel.to / width) * width;
     if (rollupFrom < rollupTo) return { table, rollupFrom, rollupTo };
@@ -128,7 +135,7 @@ const RAW_PARTIAL: Record<string, string> = {
 export interface AggregateSource {
   /** A FROM clause (a table with a WHERE, or a subquery) whose rows the aggregates are computed over. */
   from: string;
-  /** `intDiv(<ms expression>, step) * step`, the bucket of a row. */
+  /** `intDiv(<ms expression> - offset, step) * step + offset`, the bucket of a row (see `bucketOffsetMs`). */
   bucketOf: (stepParam: string) => string;
   /** The SQL of an aggregate over the source's rows. */
   aggregate: (a: Aggregate) => string;
@@ -144,12 +151,25 @@ export interface AggregateSource {
  */
 export function aggregateSource(sel: SeriesSelector, plan: RollupPlan, aggs: readonly Aggregate[]): AggregateSource {
   const { where, params } = selectorWhere(sel);
-  const range = { ...params, from: sel.from, to: sel.to, rollupFrom: plan.rollupFrom, rollupTo: plan.rollupTo };
+  const offset = sel.bucketOffsetMs ?? 0;
+  const range = {
+    ...params,
+    from: sel.from,
+    to: sel.to,
+    rollupFrom: plan.rollupFrom,
+    rollupTo: plan.rollupTo,
+    ...(offset === 0 ? {} : { bucketOffset: offset }),
+  };
+  // Times here are far above a day since the epoch, so `ms - offset` is positive and intDiv floors it.
+  const bucketOf = (ms: string) => (step: string) =>
+    offset === 0
+      ? `intDiv(${ms}, ${step}) * ${step}`
+      : `(intDiv(${ms} - {bucketOffset:Int64}, ${step}) * ${step} + {bucketOffset:Int64})`;
   if (plan.table === "telemetry") {
     return {
       from: `telemetry WHERE ${where} AND quality != 'bad' AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
         AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
-      bucketOf: (step) => `intDiv(toUnixTimestamp64Milli(ts), ${step}) * ${step}`,
+      bucketOf: bucketOf("toUnixTimestamp64Milli(ts)"),
       aggregate: (a) => RAW_SQL[a],
       count: "count()",
       params: range,
@@ -176,7 +196,7 @@ export function aggregateSource(sel: SeriesSelector, plan: RollupPlan, aggs: rea
     )`;
   return {
     from,
-    bucketOf: (step) => `intDiv(toUnixTimestamp(bucket) * 1000, ${step}) * ${step}`,
+    bucketOf: bucketOf("toUnixTimestamp(bucket) * 1000"),
     aggregate: mergedSql,
     count: "sum(samples)",
     params: range,
