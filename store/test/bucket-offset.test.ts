@@ -78,10 +78,10 @@ describe("buckets with an offset (local days)", () => {
       bucketOffsetMs: offset,
     });
     expect(answer.source).toBe(source);
-    const points = answer.series[0]?.points as BucketPoint[];
+    const points = (answer.series[0]?.points ?? []) as BucketPoint[];
     const want = expected(from, to, step, offset);
     expect(points.map((p) => [p.ts, p.count, p.min, p.max])).toEqual(want.map((p) => [p.ts, p.count, p.min, p.max]));
-    points.forEach((p, i) => expect(p.sum).toBeCloseTo(want[i]?.sum as number, 6));
+    for (const [i, p] of points.entries()) expect(p.sum).toBeCloseTo(want[i]?.sum as number, 6);
     // Every bucket starts at the zone's midnight (or on the offset grid).
     expect(points.every((p) => (p.ts - offset) % step === 0)).toBe(true);
   });
@@ -113,7 +113,7 @@ describe("buckets with an offset (local days)", () => {
       fill: "null",
       bucketOffsetMs: BEIJING,
     });
-    expect((filled.series[0]?.points as BucketPoint[]).map((p) => [p.ts - T0, p.count > 0])).toEqual([
+    expect(((filled.series[0]?.points ?? []) as BucketPoint[]).map((p) => [p.ts - T0, p.count > 0])).toEqual([
       [-2 * DAY - 8 * H, false],
       [-DAY - 8 * H, false],
       [-8 * H, true],
