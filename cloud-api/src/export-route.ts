@@ -6,6 +6,7 @@ import { z } from "zod";
 import { checkFromBeforeTo, listParam, parseQuery, selectorOf } from "./parse-query.ts";
 import { MAX_SERIES_ITEMS } from "./series-route.ts";
 import { durationParam, instantParam } from "./time-params.ts";
+import { tzParam } from "./time-zone.ts";
 
 export const exportParamsSchema = z
   .strictObject({
@@ -16,6 +17,7 @@ export const exportParamsSchema = z
     from: instantParam.describe("Start, inclusive: epoch ms or ISO 8601"),
     to: instantParam.describe("End, exclusive: epoch ms or ISO 8601"),
     step: durationParam.optional().describe("Buckets of this width instead of raw readings"),
+    tz: tzParam.optional(),
     agg: listParam(z.enum(AGGREGATES), AGGREGATES.length).optional().describe("Aggregates per bucket (default avg)"),
   })
   .superRefine((p, ctx) => {

@@ -1,6 +1,7 @@
 import type { SeriesSelector } from "@lifeline/store";
 import { z } from "zod";
 import { ApiError } from "./api-error.ts";
+import { zoneOffsetMs } from "./time-zone.ts";
 
 /** Parses a query string with its schema; the first problem becomes a 400 naming the parameter. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
@@ -41,9 +42,16 @@ export function listParam<T extends z.ZodType<unknown, string>>(item: T, max: nu
 
 /** The series a request names (`site`, `device=a,b`, `metric=x,y`) over [from, to), as the store takes them. */
 export function selectorOf(
-  p: { site?: string | undefined; device?: string[] | undefined; metric?: string[] | undefined },
+  p: {
+    site?: string | undefined;
+    device?: string[] | undefined;
+    metric?: string[] | undefined;
+    tz?: string | undefined;
+  },
   from: number,
   to: number,
 ): SeriesSelector {
-  return { site: p.site, devices: p.device, metrics: p.metric, from, to };
+  const selector = { site: p.site, devices: p.device, metrics: p.metric, from, to };
+  // A zone at +08:00 starts its day 8 h before UTC's: buckets start where t + 8 h is a multiple of the step.
+  return p.tz === undefined ? selector : { ...selector, bucketOffsetMs: -zoneOffsetMs(p.tz, from, to) };
 }

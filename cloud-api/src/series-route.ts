@@ -6,6 +6,7 @@ import { ApiError } from "./api-error.ts";
 import { checkFromBeforeTo, limitParam, listParam, parseQuery, selectorOf } from "./parse-query.ts";
 import { ARROW_STREAM, seriesArrow } from "./series-arrow.ts";
 import { durationParam, instantParam } from "./time-params.ts";
+import { tzParam } from "./time-zone.ts";
 
 /** More points than this in one answer would be a download, not a chart: use the export. */
 export const MAX_POINTS = 100_000;
@@ -20,6 +21,7 @@ export const seriesParamsSchema = z
     from: instantParam.optional().describe("Start, inclusive: epoch ms or ISO 8601 (default: an hour before to)"),
     to: instantParam.optional().describe("End, exclusive: epoch ms or ISO 8601 (default: now)"),
     step: durationParam.optional().describe("Bucket width such as 1m, 1h; without it the raw readings"),
+    tz: tzParam.optional(),
     agg: listParam(z.enum(["raw", ...AGGREGATES]), AGGREGATES.length)
       .optional()
       .describe("Aggregates per bucket, comma-separated (default avg with a step, raw without)"),
@@ -90,17 +92,18 @@ export function seriesRoute(store: TelemetryStore, now: () => number) {
       const from = p.from ?? to - DEFAULT_RANGE_MS;
       if (from >= to) throw new ApiError("API_BAD_PARAMETER", "from: expected from to be before to", "from");
       const limit = p.limit ?? MAX_POINTS;
+      const selector = selectorOf(p, from, to);
       if (p.fill !== undefined && p.fill !== "none" && p.step !== undefined) {
-        const buckets = bucketCount(from, to, p.step);
+        const buckets = bucketCount(from, to, p.step, selector.bucketOffsetMs);
         if (buckets > limit) {
           const why = `fill=${p.fill} makes ${buckets} buckets per series, more than the limit of ${limit}; use a larger step or a shorter range`;
           throw new ApiError("API_BAD_PARAMETER", `fill: ${why}`, "fill");
         }
       }
       const aggs = p.step === undefined ? [] : ((p.agg ?? ["avg"]) as (typeof AGGREGATES)[number][]);
-      const q = { ...selectorOf(p, from, to), stepMs: p.step, aggs, fill: p.fill, limit };
+      const q = { ...selector, stepMs: p.step, aggs, fill: p.fill, limit };
       const agg = p.step === undefined ? ["raw"] : aggs;
-      const envelope = { from, to, step: p.step ?? null, agg, fill: p.fill ?? "none" };
+      const envelope = { from, to, step: p.step ?? null, agg, fill: p.fill ?? "none", tz: p.tz ?? "UTC" };
       if (p.format === "arrow") {
         const result = await store.seriesColumns(q);
         const fields = p.step === undefined ? ["value", "quality"] : ["count", ...aggs.filter((a) => a !== "count")];

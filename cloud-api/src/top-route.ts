@@ -5,6 +5,7 @@ import { z } from "zod";
 import { checkFromBeforeTo, limitParam, listParam, parseQuery, selectorOf } from "./parse-query.ts";
 import { MAX_SERIES_ITEMS } from "./series-route.ts";
 import { durationParam, instantParam } from "./time-params.ts";
+import { tzParam } from "./time-zone.ts";
 
 export const MAX_TOP = 1_000;
 
@@ -16,6 +17,7 @@ export const topParamsSchema = z
     from: instantParam.describe("Start, inclusive: epoch ms or ISO 8601"),
     to: instantParam.describe("End, exclusive: epoch ms or ISO 8601"),
     step: durationParam.optional().describe("Rank buckets of this width (e.g. 1h); without it whole series"),
+    tz: tzParam.optional(),
     agg: z.enum(AGGREGATES).optional().describe("What is ranked (default max)"),
     n: limitParam(MAX_TOP).optional().describe("How many (default 10)"),
     order: z.enum(["desc", "asc"]).optional().describe("desc: the highest first (default); asc: the lowest"),
@@ -38,7 +40,8 @@ export function topRoute(store: TelemetryStore) {
         n: p.n ?? 10,
         order: p.order ?? "desc",
       } as const;
-      return { ...q, step: p.step ?? null, entries: await store.top(q) };
+      const { bucketOffsetMs: _offset, ...asked } = q;
+      return { ...asked, step: p.step ?? null, tz: p.tz ?? "UTC", entries: await store.top(q) };
     });
   };
 }

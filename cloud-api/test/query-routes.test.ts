@@ -194,6 +194,7 @@ describe("query API", () => {
       "from",
       "to",
       "step",
+      "tz",
       "agg",
       "fill",
       "layout",

@@ -72,6 +72,7 @@ describe("GET /v1/series?format=arrow", () => {
       step: "60000",
       agg: '["avg","max"]',
       fill: "null",
+      tz: "UTC",
       source: "telemetry_1m",
       truncated: "false",
     });

@@ -54,6 +54,7 @@ describe("GET /v1/series", () => {
       step: null,
       agg: ["raw"],
       fill: "none",
+      tz: "UTC",
       layout: "rows",
       source: "telemetry",
       truncated: false,
@@ -141,6 +142,7 @@ describe("GET /v1/series", () => {
       step: 60_000,
       agg: ["avg", "max"],
       fill: "none",
+      tz: "UTC",
       layout: "grid",
       source: "telemetry_1m",
       truncated: false,
@@ -259,6 +261,75 @@ describe("GET /v1/series", () => {
     const res = await app.inject({ method: "GET", url: "/v1/nothing" });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: "API_NOT_FOUND", message: "no route GET /v1/nothing" } });
+  });
+});
+
+describe("tz: buckets on a zone's days", () => {
+  const range = `from=${T0 - 2 * 86_400_000}&to=${T0 + 2 * 86_400_000}`;
+  const day = async (tz: string) => {
+    const { status, body } = await get(`device=dust-01&metric=pm10&${range}&step=1d&agg=count${tz}`);
+    expect(status).toBe(200);
+    return { tz: body.tz, source: body.source, points: body.series[0].points };
+  };
+
+  it.each([
+    ["", "UTC", "2026-01-05T00:00:00.000Z", "telemetry_1h"],
+    ["&tz=Asia/Shanghai", "Asia/Shanghai", "2026-01-04T16:00:00.000Z", "telemetry_1h"],
+    ["&tz=%2B05:30", "+05:30", "2026-01-04T18:30:00.000Z", "telemetry_1m"],
+    ["&tz=-03:00", "-03:00", "2026-01-05T03:00:00.000Z", "telemetry_1h"],
+  ])("the day holding 08:00 UTC with '%s' starts at its zone's midnight", async (tz, named, start, source) => {
+    // The six readings are at 08:00 UTC: 16:00 in Beijing, 13:30 in India, 05:00 at -03:00.
+    expect(await day(tz)).toEqual({ tz: named, source, points: [{ ts: Date.parse(start), count: 6 }] });
+  });
+
+  it("ranks and exports on the same days", async () => {
+    const top = await app.inject({
+      method: "GET",
+      url: `/v1/top?metric=pm10&device=dust-01&${range}&step=1d&agg=count&tz=Asia/Shanghai`,
+    });
+    expect(top.json()).toMatchObject({
+      tz: "Asia/Shanghai",
+      entries: [{ device: "dust-01", ts: Date.parse("2026-01-04T16:00:00Z"), value: 6, count: 6 }],
+    });
+    const csv = await app.inject({
+      method: "GET",
+      url: `/v1/export?device=dust-01&metric=pm10&${range}&step=1d&agg=max&tz=Asia/Shanghai`,
+    });
+    expect(csv.body).toBe(
+      'site,device,metric,ts,count,max,unit\n"mine-7","dust-01","pm10","2026-01-04 16:00:00.000",6,5.5,"mg/m3"\n',
+    );
+  });
+
+  it.each([
+    [
+      "Mars/Olympus",
+      "tz: unknown time zone Mars/Olympus; expected UTC, an offset such as +08:00, or an IANA zone such as Asia/Shanghai",
+    ],
+    ["%2B15:00", "tz: +15:00 is not an offset from UTC (-14:00 to +14:00)"],
+    ["Asia%20Shanghai", "tz: expected UTC, an offset such as +08:00, or an IANA zone such as Asia/Shanghai"],
+  ])("answers 400 for tz=%s", async (tz, message) => {
+    const { status, body } = await get(`device=dust-01&metric=pm10&${range}&step=1d&tz=${tz}`);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: { code: "API_BAD_PARAMETER", parameter: "tz", message } });
+  });
+
+  it("refuses a zone whose offset changes within the range, naming the change", async () => {
+    // Berlin moves from +01:00 to +02:00 at 01:00 UTC on 29 March 2026; looked at once a day from `from`.
+    const from = Date.UTC(2026, 2, 20);
+    const { status, body } = await get(
+      `device=dust-01&from=${from}&to=${from + 16 * 86_400_000}&step=1d&tz=Europe/Berlin`,
+    );
+    expect(status).toBe(400);
+    expect(body.error).toEqual({
+      code: "API_BAD_PARAMETER",
+      parameter: "tz",
+      message:
+        "tz: Europe/Berlin changes its offset from UTC within the range (+01:00 to +02:00 by 2026-03-30T00:00:00.000Z), so its days are not all 24 hours; use a range without the change, or a fixed offset such as +01:00",
+    });
+    // Within one offset the zone is fine.
+    expect((await get(`device=dust-01&from=${from}&to=${from + 86_400_000}&step=1d&tz=Europe/Berlin`)).status).toBe(
+      200,
+    );
   });
 });
 
