@@ -19,13 +19,12 @@ export const tzParam = z
  */
 export function zoneOffsetMs(tz: string, from: number, to: number): number {
   if (tz === "UTC" || tz === "Z") return 0;
-  const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(tz);
-  if (fixed !== null) {
-    const minutes = Number(fixed[2]) * 60 + Number(fixed[3]);
-    if (Number(fixed[2]) > 14 || Number(fixed[3]) > 59) {
+  const fixed = offsetOf(tz);
+  if (fixed !== undefined) {
+    if (fixed.hours > 14 || fixed.minutes > 59) {
       throw new ApiError("API_BAD_PARAMETER", `tz: ${tz} is not an offset from UTC (-14:00 to +14:00)`, "tz");
     }
-    return (fixed[1] === "-" ? -minutes : minutes) * 60_000;
+    return fixed.ms;
   }
   let format: Intl.DateTimeFormat;
   try {
@@ -37,14 +36,17 @@ export function zoneOffsetMs(tz: string, from: number, to: number): number {
       "tz",
     );
   }
-  const offsetAt = (t: number) => {
-    const name = format.formatToParts(t).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
-    const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
-    return m === null ? 0 : (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
-  };
+  // Intl names the offset "GMT+08:00", and UTC itself "GMT".
+  const offsetAt = (t: number) =>
+    offsetOf(
+      format
+        .formatToParts(t)
+        .find((p) => p.type === "timeZoneName")
+        ?.value.slice(3) ?? "",
+    )?.ms ?? 0;
   const offset = offsetAt(from);
-  // Changes last months (daylight saving): one look a day finds any.
-  for (let t = from; t < to; t = Math.min(t + DAY_MS, to - 1)) {
+  // Changes last months (daylight saving): a look a day, and one at the range's last instant, finds any.
+  for (let t = from; ; t = Math.min(t + DAY_MS, to - 1)) {
     const here = offsetAt(t);
     if (here !== offset) {
       throw new ApiError(
@@ -53,9 +55,17 @@ export function zoneOffsetMs(tz: string, from: number, to: number): number {
         "tz",
       );
     }
-    if (t === to - 1) break;
+    if (t >= to - 1) return offset;
   }
-  return offset;
+}
+
+/** `+08:00` or `-0530`: its fields and its value in ms; undefined for any other text. */
+function offsetOf(text: string): { ms: number; hours: number; minutes: number } | undefined {
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text);
+  if (m === null) return undefined;
+  const hours = Number(m[2]);
+  const minutes = Number(m[3]);
+  return { ms: (m[1] === "-" ? -1 : 1) * (hours * 60 + minutes) * 60_000, hours, minutes };
 }
 
 function text(offsetMs: number): string {
