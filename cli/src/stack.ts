@@ -40,6 +40,8 @@ export interface StackOptions {
   batchSize?: number;
   lingerMs?: number;
   logger?: (component: string) => Logger;
+  /** Check the API's answers against its OpenAPI document (tests; see `checkAnswers`). */
+  checkAnswers?: boolean;
 }
 
 export interface Stack {
@@ -165,6 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store,
       log: logger("cloud-api"),
       alerting,
+      checkAnswers: options.checkAnswers ?? false,
       status: () => ({
         gateway: gateway.stats(),
         streamProcessor: processor.stats(),

@@ -61,7 +61,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", () => resolve()));
   const address = receiver.address();
   receiverUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
-  stack = await startStack({ dataDir: dir, natsPort: 0, mqttPort: 0, apiPort: 0, lingerMs: 20 });
+  stack = await startStack({ dataDir: dir, natsPort: 0, mqttPort: 0, apiPort: 0, lingerMs: 20, checkAnswers: true });
   device = await mqtt.connectAsync(stack.mqttUrl, { clientId: "rtu-7" });
 }, 90_000);
 

@@ -94,7 +94,14 @@ const detect = (cls: string) => [{ class: cls, levels: { III: 0.7 }, forFrames: 
 const sampling = { fps: 2, width: 128, height: 96 };
 
 beforeAll(async () => {
-  stack = await startStack({ dataDir: join(dir, "stack"), natsPort: 0, mqttPort: 0, apiPort: 0, lingerMs: 20 });
+  stack = await startStack({
+    dataDir: join(dir, "stack"),
+    natsPort: 0,
+    mqttPort: 0,
+    apiPort: 0,
+    lingerMs: 20,
+    checkAnswers: true,
+  });
   rtspPort = await freePort("127.0.0.1");
   rtsp = await startCameras({
     pit: await sceneFile("pit-clear", "mine", 0),

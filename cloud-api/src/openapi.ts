@@ -4,6 +4,8 @@ import { z } from "zod";
 export interface RouteDoc {
   method: "get" | "post" | "put" | "delete";
   path: string;
+  /** The path fastify serves it at, where the document's cannot be one (a wildcard). */
+  served?: string;
   summary: string;
   description?: string;
   query?: z.ZodType;
@@ -11,6 +13,13 @@ export interface RouteDoc {
   body?: z.ZodType;
   /** Content types of a 200 answer (default application/json). */
   produces?: readonly string[];
+  /**
+   * The JSON body of each success status (an answer in another content type is described by
+   * `produces` alone); null for an answer without a body (204). Default: 200 with no schema.
+   */
+  answers?: Readonly<Record<number, z.ZodType | null>>;
+  /** Error statuses besides 400, which every route has (a parameter or body it refuses). */
+  errors?: readonly number[];
 }
 
 type JsonSchema = {
@@ -18,29 +27,51 @@ type JsonSchema = {
   required?: string[];
 } & Record<string, unknown>;
 
-const inputSchema = (schema: z.ZodType): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+const jsonSchema = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
   return rest;
 };
 
-const ERROR = {
-  description: "Refused: `error.code` is stable, `error.parameter` names the parameter at fault",
-  content: {
-    "application/json": {
-      schema: {
-        type: "object",
-        required: ["error"],
-        properties: {
-          error: {
-            type: "object",
-            required: ["code", "message"],
-            properties: { code: { type: "string" }, message: { type: "string" }, parameter: { type: "string" } },
-          },
-        },
-      },
-    },
-  },
+/** Every error answer: `{ error: { code, message, parameter? } }`. */
+export const errorAnswerSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string().describe("Stable, e.g. API_BAD_PARAMETER"),
+    message: z.string(),
+    parameter: z.string().optional().describe("The parameter or body field at fault"),
+  }),
+});
+
+const ERROR_MEANING: Readonly<Record<number, string>> = {
+  400: "Refused: `error.code` is stable, `error.parameter` names the parameter at fault",
+  404: "Not found: `error.parameter` names what was looked for",
+  409: "The resource's state does not allow it (API_CONFLICT)",
+  422: "Over a limit of time, memory or result rows (API_LIMIT_EXCEEDED)",
+  429: "As many as allowed are running (API_BUSY); try again shortly",
 };
+
+const SUCCESS_MEANING: Readonly<Record<number, string>> = { 200: "OK", 201: "Created", 204: "Done; no body" };
+
+/** The statuses a route answers, each with its JSON schema (undefined: not JSON or not described; null: no body). */
+export function routeAnswers(r: RouteDoc): Map<number, z.ZodType | null | undefined> {
+  const statuses = new Map<number, z.ZodType | null | undefined>(
+    Object.entries(r.answers ?? { 200: undefined }).map(([status, schema]) => [Number(status), schema]),
+  );
+  for (const status of [400, ...(r.errors ?? [])].sort((a, b) => a - b)) statuses.set(status, errorAnswerSchema);
+  return statuses;
+}
+
+function responseOf(r: RouteDoc, status: number, schema: z.ZodType | null | undefined): object {
+  const description = ERROR_MEANING[status] ?? SUCCESS_MEANING[status] ?? String(status);
+  if (schema === null) return { description };
+  if (status >= 400)
+    return { description, content: { "application/json": { schema: jsonSchema(errorAnswerSchema, "output") } } };
+  const json = schema === undefined ? {} : { schema: jsonSchema(schema, "output") };
+  const types = status === 200 ? (r.produces ?? ["application/json"]) : ["application/json"];
+  return {
+    description,
+    content: Object.fromEntries(types.map((type) => [type, type === "application/json" ? json : {}])),
+  };
+}
 
 /**
  * The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests, so
@@ -50,7 +81,7 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { title: stri
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, "{$1}");
-    const query = r.query === undefined ? undefined : inputSchema(r.query);
+    const query = r.query === undefined ? undefined : jsonSchema(r.query, "input");
     const parameters = [
       ...Object.entries(r.pathParams ?? {}).map(([name, description]) => ({
         name,
@@ -74,15 +105,12 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { title: stri
       ...(parameters.length === 0 ? {} : { parameters }),
       ...(r.body === undefined
         ? {}
-        : { requestBody: { required: true, content: { "application/json": { schema: inputSchema(r.body) } } } }),
-      responses: {
-        200: {
-          description: "OK",
-          content: Object.fromEntries((r.produces ?? ["application/json"]).map((type) => [type, {}])),
-        },
-        400: ERROR,
-        ...(r.method === "post" ? { 422: ERROR, 429: ERROR } : {}),
-      },
+        : {
+            requestBody: { required: true, content: { "application/json": { schema: jsonSchema(r.body, "input") } } },
+          }),
+      responses: Object.fromEntries(
+        [...routeAnswers(r)].map(([status, schema]) => [String(status), responseOf(r, status, schema)]),
+      ),
     };
   }
   return { openapi: "3.1.0", info, paths };

@@ -116,7 +116,7 @@ describe("alert service", () => {
   }, 60_000);
 
   it("acknowledges and closes through the API; refuses what the state does not allow", async () => {
-    api = await buildApi({ store: telemetry, now: () => clock, alerting: { store, service } });
+    api = await buildApi({ store: telemetry, now: () => clock, alerting: { store, service }, checkAnswers: true });
     const [alert] = (await api.inject({ url: "/v1/alerts?site=flood-2&state=resolved" })).json().alerts as AlertEvent[];
     expect(alert).toMatchObject({ device: "wl-1", level: "I", state: "resolved", seq: 3, firedAt: T0 });
     const id = alert?.alertId as string;

@@ -34,7 +34,7 @@ const rows: TelemetryRow[] = [1, 2, 3].flatMap((d) =>
 beforeAll(async () => {
   store = await TelemetryStore.open(new ChdbDriver(dir));
   await store.insertTelemetry(rows, "seed");
-  app = await buildApi({ store, now: () => T0 + 3 * H });
+  app = await buildApi({ store, now: () => T0 + 3 * H, checkAnswers: true });
 });
 afterAll(async () => {
   await app.close();
@@ -215,5 +215,56 @@ describe("query API", () => {
     expect(
       body.paths["/v1/catalogue/devices/{site}/{device}"].put.requestBody.content["application/json"].schema.required,
     ).toEqual(["kind"]);
+  });
+
+  it("describes every answer: the JSON schema of each success, the error body, a 204 without one", async () => {
+    const { body } = await get("/openapi.json");
+    const responses = (path: string, method: string) => body.paths[path][method].responses;
+    const series = responses("/v1/series", "get")["200"].content;
+    expect(series["application/vnd.apache.arrow.stream"]).toEqual({});
+    const layouts = series["application/json"].schema.oneOf.map(
+      (s: { properties: { layout: { const: string } } }) => s.properties.layout.const,
+    );
+    expect(layouts).toEqual(["rows", "columns", "grid"]);
+    const grid = series["application/json"].schema.oneOf[2];
+    expect(grid.additionalProperties).toBe(false);
+    expect(grid.required).toEqual([
+      "from",
+      "to",
+      "step",
+      "agg",
+      "fill",
+      "tz",
+      "source",
+      "truncated",
+      "layout",
+      "ts",
+      "series",
+    ]);
+    expect(Object.keys(responses("/v1/alerts/{id}/close", "post"))).toEqual(["200", "400", "404", "409"]);
+    expect(responses("/v1/alerts/{id}/close", "post")["409"].content["application/json"].schema.required).toEqual([
+      "error",
+    ]);
+    expect(responses("/v1/webhooks/{id}", "delete")["204"]).toEqual({ description: "Done; no body" });
+    expect(Object.keys(responses("/v1/webhooks/{id}", "put"))).toEqual(["200", "201", "400"]);
+    const webhook = responses("/v1/webhooks/{id}", "get")["200"].content["application/json"].schema;
+    expect(Object.keys(webhook.properties)).not.toContain("secret");
+    expect(Object.keys(responses("/v1/export", "get")["200"].content)).toEqual([
+      "text/csv",
+      "application/vnd.apache.parquet",
+    ]);
+    expect(responses("/v1/snapshots/{site}/{device}/{name}", "get")["200"].content).toEqual({ "image/jpeg": {} });
+    const without = Object.entries(body.paths as Record<string, Record<string, { responses: object }>>).flatMap(
+      ([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) =>
+            Object.values(op.responses).some(
+              (r) =>
+                r.content?.["application/json"]?.schema === undefined && r.content?.["application/json"] !== undefined,
+            ),
+          )
+          .map(([method]) => `${method} ${path}`),
+    );
+    expect(without).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ beforeAll(async () => {
     ],
     "seed",
   );
-  app = await buildApi({ store, now: () => T0 + 3_600_000 });
+  app = await buildApi({ store, now: () => T0 + 3_600_000, checkAnswers: true });
 });
 afterAll(async () => {
   await app.close();

@@ -29,7 +29,7 @@ beforeAll(async () => {
     stream_seq: i + 1,
   }));
   await store.insertTelemetry(rows, "seed");
-  app = await buildApi({ store, now: () => NOW });
+  app = await buildApi({ store, now: () => NOW, checkAnswers: true });
 });
 afterAll(async () => {
   await app.close();

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkAnswers } from "../src/answer-check.ts";
+import { ROUTE_DOCS } from "../src/api-server.ts";
 import { answerErrors } from "../src/error-handler.ts";
 import { type SqlLimits, sqlRoute } from "../src/sql-route.ts";
 
@@ -22,6 +24,7 @@ let slow: FastifyInstance;
 async function sqlApp(limits?: Partial<SqlLimits>): Promise<FastifyInstance> {
   const server = Fastify({ logger: false });
   answerErrors(server);
+  checkAnswers(server, ROUTE_DOCS);
   await server.register(sqlRoute(store, limits));
   return server;
 }

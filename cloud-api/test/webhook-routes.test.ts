@@ -9,6 +9,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkAnswers } from "../src/answer-check.ts";
+import { ROUTE_DOCS } from "../src/api-server.ts";
 import { answerErrors } from "../src/error-handler.ts";
 import { DeadLetters } from "../src/webhooks/dead-letters.ts";
 import { SubscriberRegistry } from "../src/webhooks/subscriber-registry.ts";
@@ -37,6 +39,7 @@ beforeAll(async () => {
   dispatcher = await WebhookDispatcher.start({ nats, registry, deadLetters });
   app = Fastify({ logger: false });
   answerErrors(app);
+  checkAnswers(app, ROUTE_DOCS);
   await app.register(webhookRoutes(registry, deadLetters, dispatcher));
   receiver = createServer(async (req, res) => {
     let body = "";

@@ -5,8 +5,17 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../api-error.ts";
 import { parseQuery } from "../parse-query.ts";
+import { rulesWith } from "./alert-answers.ts";
 
 const rulePath = z.strictObject({ site: idSchema, id: idSchema });
+/**
+ * The PUT body as documented: a rule whose site and id may be left out (they are the path's). The
+ * route reads it with the path's site and id put in, as `alertRuleSchema`.
+ */
+export const ruleBodySchema = rulesWith({
+  site: idSchema.optional().describe("The path's site (may be left out)"),
+  id: idSchema.optional().describe("The path's rule id (may be left out)"),
+});
 export const ruleListParamsSchema = z.strictObject({ site: idSchema.optional().describe("Only this site") });
 
 /** The first issue of a rule body as a 400 that names the field (`levels.II`, `all.0.metric`, …). */
