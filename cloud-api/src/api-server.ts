@@ -37,13 +37,15 @@ import { catalogueParamsSchema, catalogueRoute, deviceBodySchema, latestParamsSc
 import { answerErrors } from "./error-handler.ts";
 import { exportParamsSchema, exportRoute } from "./export-route.ts";
 import { gapsParamsSchema, gapsRoute } from "./gaps-route.ts";
-import { openApiDocument, type RouteDoc } from "./openapi.ts";
+import { openApiDocument, type RouteDoc, type WebhookDoc } from "./openapi.ts";
 import { ARROW_STREAM } from "./series-arrow.ts";
 import { seriesParamsSchema, seriesRoute } from "./series-route.ts";
 import { type SqlLimits, sqlBodySchema, sqlRoute } from "./sql-route.ts";
 import { topParamsSchema, topRoute } from "./top-route.ts";
 import {
+  alertmanagerPayloadSchema,
   deadLetterListAnswerSchema,
+  lifelinePayloadSchema,
   replayAnswerSchema,
   webhookAnswerSchema,
   webhookListAnswerSchema,
@@ -269,6 +271,24 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   },
 ];
 
+/** What Lifeline POSTs to webhook subscribers, as the OpenAPI document's `webhooks` describes it. */
+export const WEBHOOK_DOCS: readonly WebhookDoc[] = [
+  {
+    name: "alertEvent",
+    summary: "One alert transition (fired, escalated, acknowledged, resolved, closed, …) to a subscriber",
+    description:
+      "Sent at least once per event that passes the subscriber's filter, in order per alert key. Verify the signature over the raw body before parsing it, refuse a timestamp more than 300 s from your clock, and deduplicate by Idempotency-Key (the event id). The body is the subscriber's `format`.",
+    headers: {
+      "Lifeline-Webhook-Id": "The subscriber id: look its secret up by it",
+      "Lifeline-Timestamp": "Unix seconds of this attempt",
+      "Lifeline-Signature":
+        'v1= and the hex HMAC-SHA256(secret, "<timestamp>.<raw body>"); several comma-separated while a secret is rotated',
+      "Idempotency-Key": "The event id: the same on every attempt and replay",
+    },
+    bodies: [lifelinePayloadSchema, alertmanagerPayloadSchema],
+  },
+];
+
 export interface ApiOptions {
   store: TelemetryStore;
   now?: () => number;
@@ -321,7 +341,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
     if (alerting.nats !== undefined) await app.register(snapshotRoute(alerting.nats));
   }
-  const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" });
+  const document = openApiDocument(ROUTE_DOCS, { title: "Lifeline API", version: "1" }, WEBHOOK_DOCS);
   app.get("/openapi.json", async () => document);
   return app;
 }

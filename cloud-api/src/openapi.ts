@@ -22,6 +22,17 @@ export interface RouteDoc {
   errors?: readonly number[];
 }
 
+/** A request Lifeline makes to its subscribers (OpenAPI's `webhooks`): what a receiver must accept. */
+export interface WebhookDoc {
+  name: string;
+  summary: string;
+  description?: string;
+  /** The headers sent, each with what it holds. */
+  headers: Readonly<Record<string, string>>;
+  /** The body's possible shapes (one per format). */
+  bodies: readonly z.ZodType[];
+}
+
 type JsonSchema = {
   properties?: Record<string, { description?: string } & Record<string, unknown>>;
   required?: string[];
@@ -77,7 +88,11 @@ function responseOf(r: RouteDoc, status: number, schema: z.ZodType | null | unde
  * The OpenAPI 3.1 document of the API, built from the same zod schemas that validate requests, so
  * the two cannot drift apart.
  */
-export function openApiDocument(routes: readonly RouteDoc[], info: { title: string; version: string }): object {
+export function openApiDocument(
+  routes: readonly RouteDoc[],
+  info: { title: string; version: string },
+  webhooks: readonly WebhookDoc[] = [],
+): object {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, "{$1}");
@@ -113,5 +128,33 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { title: stri
       ),
     };
   }
-  return { openapi: "3.1.0", info, paths };
+  const hooks = Object.fromEntries(
+    webhooks.map((w) => [
+      w.name,
+      {
+        post: {
+          summary: w.summary,
+          ...(w.description === undefined ? {} : { description: w.description }),
+          parameters: Object.entries(w.headers).map(([name, description]) => ({
+            name,
+            in: "header",
+            required: true,
+            description,
+            schema: { type: "string" },
+          })),
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { oneOf: w.bodies.map((b) => jsonSchema(b, "output")) } } },
+          },
+          responses: {
+            "2XX": { description: "Delivered: the event is acknowledged and not sent again" },
+            default: {
+              description: "Not delivered: retried with backoff (Retry-After is honoured), then a dead letter",
+            },
+          },
+        },
+      },
+    ]),
+  );
+  return { openapi: "3.1.0", info, paths, ...(webhooks.length === 0 ? {} : { webhooks: hooks }) };
 }

@@ -266,5 +266,17 @@ describe("query API", () => {
           .map(([method]) => `${method} ${path}`),
     );
     expect(without).toEqual([]);
+    const hook = body.webhooks.alertEvent.post;
+    expect(hook.parameters.map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toEqual([
+      "header Lifeline-Webhook-Id",
+      "header Lifeline-Timestamp",
+      "header Lifeline-Signature",
+      "header Idempotency-Key",
+    ]);
+    const bodies = hook.requestBody.content["application/json"].schema.oneOf;
+    expect(bodies.map((b: { properties: { version: { const: unknown } } }) => b.properties.version.const)).toEqual([
+      1,
+      "4",
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { AlertEvent } from "@lifeline/contracts";
 import { describe, expect, it } from "vitest";
+import { WEBHOOK_DOCS } from "../src/api-server.ts";
 import {
   alertmanagerPayload,
   alertmanagerStatus,
@@ -56,6 +57,23 @@ const LABELS = {
   metric: "pm10",
   severity: "II",
   site: "mine-7",
+};
+
+const escalated: AlertEvent = {
+  ...fired,
+  id: `${ALERT}-2`,
+  seq: 2,
+  transition: "escalated",
+  level: "I",
+};
+const acknowledged: AlertEvent = {
+  ...escalated,
+  id: `${ALERT}-4`,
+  seq: 4,
+  transition: "acknowledged",
+  state: "acknowledged",
+  by: "li.wei",
+  note: "crew on the way",
 };
 
 describe("Alertmanager payload", () => {
@@ -145,16 +163,6 @@ describe("Alertmanager payload", () => {
   });
 
   it("keeps the fingerprint when the alert escalates, and names who acknowledged", () => {
-    const escalated = { ...fired, id: `${ALERT}-2`, seq: 2, transition: "escalated" as const, level: "I" as const };
-    const acknowledged = {
-      ...escalated,
-      id: `${ALERT}-4`,
-      seq: 4,
-      transition: "acknowledged" as const,
-      state: "acknowledged" as const,
-      by: "li.wei",
-      note: "crew on the way",
-    };
     const a = alertmanagerPayload(escalated, { receiver: "cc" }).alerts[0];
     const b = alertmanagerPayload(acknowledged, { receiver: "cc" }).alerts[0];
     expect(a?.labels.severity).toBe("I");
@@ -174,5 +182,27 @@ describe("Lifeline payload", () => {
     expect(renderPayload("alertmanager", resolved, { receiver: "cc" })).toEqual(
       alertmanagerPayload(resolved, { receiver: "cc" }),
     );
+  });
+});
+
+describe("the OpenAPI document's webhook", () => {
+  const [hook] = WEBHOOK_DOCS;
+  const [lifeline, alertmanager] = hook?.bodies ?? [];
+
+  it("describes every body sent, in both formats", () => {
+    for (const event of [fired, escalated, acknowledged, resolved]) {
+      const options = { receiver: "command-center", externalUrl: "https://lifeline.example.org" };
+      expect(lifeline?.safeParse(JSON.parse(JSON.stringify(renderPayload("lifeline", event, options)))).error).toBe(
+        undefined,
+      );
+      const message = JSON.parse(JSON.stringify(renderPayload("alertmanager", event, options)));
+      expect(alertmanager?.safeParse(message).error).toBe(undefined);
+      expect(lifeline?.safeParse(message).success).toBe(false);
+    }
+  });
+
+  it("is strict: a field it does not name is a difference", () => {
+    const body = { version: 1, event: { ...fired, colour: "orange" } };
+    expect(lifeline?.safeParse(body).error?.issues[0]).toMatchObject({ code: "unrecognized_keys", keys: ["colour"] });
   });
 });
