@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { traceFileCalls } from "@lifeline/durable-fs";
 import { type NatsServerProcess, startNatsServer } from "@lifeline/gateway";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,5 +80,29 @@ describe("file registry integrity", () => {
       code: "ANALYTICS_MODEL_CORRUPT",
       message: expect.stringMatching(/^model flood version 1: sha256 [0-9a-f]{64}, registered as [0-9a-f]{64}$/),
     });
+  });
+});
+
+describe("file registry durability", () => {
+  it("syncs every file it writes before it is renamed into place, and every folder it changes", async () => {
+    const root = join(dir, "durable");
+    const registry = new FileModelRegistry(root, { now: () => 5_000 });
+    const calls = await traceFileCalls(root, async () => {
+      await registry.register("leak", new Uint8Array([1, 2, 3]), {});
+      await registry.activate("leak", 1, "ops");
+    });
+    const replace = (name: string) => [
+      `fsync(<DIR/leak/${name}.tmp>) = 0`,
+      `rename("DIR/leak/${name}.tmp", "DIR/leak/${name}") = 0`,
+      "fsync(<DIR/leak>) = 0",
+    ];
+    expect(calls.filter((c) => !c.startsWith("mkdir") || c.endsWith("= 0"))).toEqual([
+      `mkdir("DIR", 0777) = 0`,
+      `mkdir("DIR/leak", 0777) = 0`,
+      "fsync(<DIR>) = 0", // DIR/leak into DIR (DIR into its parent is outside what is traced)
+      ...replace("1.onnx"),
+      ...replace("1.json"),
+      ...replace("active.json"),
+    ]);
   });
 });

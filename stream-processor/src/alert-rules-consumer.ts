@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   ALERT_RULES_CONSUMER,
@@ -12,6 +12,7 @@ import {
   TELEMETRY_STREAM,
   tryDecodeEnvelope,
 } from "@lifeline/contracts";
+import { mkdirDurably, writeFileDurably } from "@lifeline/durable-fs";
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type AlertRuleSource, type RuleProblem, type SourcedRule, watchAlertRules } from "./alert-rule-source.ts";
@@ -21,7 +22,6 @@ import type { StreamMessage } from "./jetstream-puller.ts";
 import { onItsSubject } from "./on-its-subject.ts";
 import { RuleEngine, type RuleEngineState } from "./rules/rule-engine.ts";
 import { SaveSchedule } from "./save-schedule.ts";
-import { writeFileDurably } from "./write-file-durably.ts";
 
 export interface AlertRulesOptions {
   nats: NatsConnection;
@@ -286,7 +286,7 @@ export class AlertRulesConsumer {
       engine: this.#engine.snapshot(),
       ...(this.#o.inference === undefined ? {} : { models: this.#o.inference.snapshot() }),
     };
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirDurably(dirname(file));
     // Synced: a power cut leaves the windows of this save or of the one before, never an empty file.
     writeFileDurably(file, JSON.stringify(state));
     this.#saves.saved(now, performance.now());

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileDurably } from "./write-file-durably.ts";
+import { mkdirDurably, writeFileDurably } from "@lifeline/durable-fs";
 
 /**
  * One insert written down before it was sent: its deduplication token and its exact rows, as
@@ -58,7 +58,8 @@ export class PendingInserts {
 
   constructor(dir: string) {
     this.#dir = dir;
-    mkdirSync(dir, { recursive: true });
+    // Its entry in the parent synced too: a file synced in a folder a power cut forgets is lost with it.
+    mkdirDurably(dir);
     this.#left = this.#names().length > 0;
   }
 

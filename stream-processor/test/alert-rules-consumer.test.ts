@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,13 +12,13 @@ import {
   TELEMETRY_STREAM,
   telemetrySubject,
 } from "@lifeline/contracts";
+import { traceFileCalls } from "@lifeline/durable-fs";
 import { ensureStreams, type NatsServerProcess, startNatsServer } from "@lifeline/gateway";
 import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAlertRuleBucket } from "../src/alert-rule-source.ts";
 import { AlertRulesConsumer } from "../src/alert-rules-consumer.ts";
-import { tracedCalls } from "./traced-calls.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-alert-rules-"));
 const T0 = Date.UTC(2026, 10, 30, 4, 0, 0);
@@ -151,7 +150,7 @@ describe("alert rules on the telemetry stream", () => {
     await consumer.stop();
   }, 60_000);
 
-  it("saves its state synced: the file, its rename, then the folder", async () => {
+  it("saves its state synced: its folder once, then each time the file, its rename, then the folder", async () => {
     const stateDir = join(dir, "state-synced");
     const stateFile = join(stateDir, "rules-state.json");
     const consumer = new AlertRulesConsumer({
@@ -159,37 +158,22 @@ describe("alert rules on the telemetry stream", () => {
       ...{ log: silentLogger, now: () => T0 },
     });
     await consumer.start();
-    // strace attached to this very process (a fork of its own), for the batch's save and the one at stop.
-    const trace = join(dir, "state.strace");
-    const strace = spawn("strace", [
-      "-f",
-      "-qq",
-      "-y",
-      "-e",
-      "trace=rename,fsync,fdatasync",
-      "-o",
-      trace,
-      "-p",
-      `${process.pid}`,
-    ]);
-    const exited = new Promise((resolve) => strace.once("exit", resolve));
-    await until("strace attached", async () =>
-      /^TracerPid:\s+[1-9]/m.test(readFileSync("/proc/thread-self/status", "utf8")) ? true : undefined,
-    );
-    await publish([envelope(T0 + 7_000, 1.0, "wl-3")]);
-    const last = (await jsm.streams.info(TELEMETRY_STREAM)).state.last_seq;
-    await until("the state saved", async () => (savedStreamSeq(stateFile) === last ? true : undefined));
-    await consumer.stop();
-    strace.kill("SIGINT");
-    await exited;
-    const calls = tracedCalls(trace, stateDir);
+    // The batch's save and the one at stop, as this process makes them (the folder is made at the first).
+    const calls = await traceFileCalls(dir, async () => {
+      await publish([envelope(T0 + 7_000, 1.0, "wl-3")]);
+      const last = (await jsm.streams.info(TELEMETRY_STREAM)).state.last_seq;
+      await until("the state saved", async () => (savedStreamSeq(stateFile) === last ? true : undefined));
+      await consumer.stop();
+    });
+    const folder = ['mkdir("DIR/state-synced", 0777) = 0', "fsync(<DIR>) = 0"];
     const save = [
-      "fsync(<DIR/rules-state.json.tmp>) = 0",
-      'rename("DIR/rules-state.json.tmp", "DIR/rules-state.json") = 0',
-      "fsync(<DIR>) = 0",
+      "fsync(<DIR/state-synced/rules-state.json.tmp>) = 0",
+      'rename("DIR/state-synced/rules-state.json.tmp", "DIR/state-synced/rules-state.json") = 0',
+      "fsync(<DIR/state-synced>) = 0",
     ];
-    expect(calls.length).toBeGreaterThanOrEqual(2 * save.length);
-    expect(calls).toEqual(Array.from({ length: calls.length / save.length }, () => save).flat());
+    const saves = (calls.length - folder.length) / save.length;
+    expect(saves).toBeGreaterThanOrEqual(2);
+    expect(calls).toEqual([...folder, ...Array.from({ length: saves }, () => save).flat()]);
   });
 
   it("skips what the telemetry sink quarantines: envelopes off their route, and payloads that do not decode", async () => {

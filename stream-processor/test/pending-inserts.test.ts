@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Envelope } from "@lifeline/contracts";
+import { tracedCalls } from "@lifeline/durable-fs";
 import {
   ChdbDriver,
   envelopeRows,
@@ -18,7 +19,6 @@ import { dedupToken } from "../src/dedup-token.ts";
 import { PendingInserts } from "../src/pending-inserts.ts";
 import { emptyTelemetrySinkStats, telemetrySink } from "../src/telemetry-sink.ts";
 import { streamMessages } from "./stream-messages.ts";
-import { tracedCalls } from "./traced-calls.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-pending-"));
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;

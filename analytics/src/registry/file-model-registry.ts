@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { mkdirDurably, writeFileDurably } from "@lifeline/durable-fs";
 import {
   type ActiveModel,
   checkModelName,
@@ -15,7 +16,9 @@ import {
 /**
  * The registry as files, for a single machine without NATS (and for the command line):
  * `<dir>/<name>/<version>.onnx` with `<version>.json` beside it, and `<dir>/<name>/active.json`.
- * Writes go through a temporary file and a rename, so a reader never sees half a file.
+ * Every write replaces its file durably (a synced temporary file renamed over it, the folder
+ * synced), so a reader never sees half a file and a power cut leaves the old file or the new one —
+ * never an empty `active.json` that would stop every process loading models.
  */
 export class FileModelRegistry implements ModelRegistry {
   readonly #dir: string;
@@ -40,9 +43,9 @@ export class FileModelRegistry implements ModelRegistry {
       metadata,
     };
     const dir = join(this.#dir, name);
-    mkdirSync(dir, { recursive: true });
-    atomicWrite(join(dir, `${v.version}.onnx`), bytes);
-    atomicWrite(join(dir, `${v.version}.json`), JSON.stringify(v, null, 2));
+    mkdirDurably(dir);
+    writeFileDurably(join(dir, `${v.version}.onnx`), bytes);
+    writeFileDurably(join(dir, `${v.version}.json`), JSON.stringify(v, null, 2));
     return v;
   }
 
@@ -71,13 +74,13 @@ export class FileModelRegistry implements ModelRegistry {
   async activate(name: string, version: number, by: string): Promise<ActiveModel> {
     await this.load(name, version);
     const record = nextActive(await this.active(name), name, version, by, this.#now());
-    atomicWrite(join(this.#dir, name, "active.json"), JSON.stringify(record, null, 2));
+    writeFileDurably(join(this.#dir, name, "active.json"), JSON.stringify(record, null, 2));
     return record;
   }
 
   async rollback(name: string, by: string): Promise<ActiveModel> {
     const record = rolledBack(await this.active(name), name, by, this.#now());
-    atomicWrite(join(this.#dir, name, "active.json"), JSON.stringify(record, null, 2));
+    writeFileDurably(join(this.#dir, name, "active.json"), JSON.stringify(record, null, 2));
     return record;
   }
 
@@ -105,9 +108,4 @@ export class FileModelRegistry implements ModelRegistry {
     const timer = setInterval(look, this.#pollMs);
     return () => clearInterval(timer);
   }
-}
-
-function atomicWrite(file: string, data: Uint8Array | string): void {
-  writeFileSync(`${file}.tmp`, data);
-  renameSync(`${file}.tmp`, file);
 }
