@@ -18,7 +18,7 @@ export interface RouteDoc {
    * `produces` alone); null for an answer without a body (204). Default: 200 with no schema.
    */
   answers?: Readonly<Record<number, z.ZodType | null>>;
-  /** Error statuses besides 400, which every route has (a parameter or body it refuses). */
+  /** Error statuses besides 400 and 500, which every route has (a parameter or body it refuses; a failure). */
   errors?: readonly number[];
 }
 
@@ -58,6 +58,7 @@ const ERROR_MEANING: Readonly<Record<number, string>> = {
   409: "The resource's state does not allow it (API_CONFLICT)",
   422: "Over a limit of time, memory or result rows (API_LIMIT_EXCEEDED)",
   429: "As many as allowed are running (API_BUSY); try again shortly",
+  500: "Could not be answered (API_INTERNAL); the details are in the server's log",
 };
 
 const SUCCESS_MEANING: Readonly<Record<number, string>> = { 200: "OK", 201: "Created", 204: "Done; no body" };
@@ -67,15 +68,13 @@ export function routeAnswers(r: RouteDoc): Map<number, z.ZodType | null | undefi
   const statuses = new Map<number, z.ZodType | null | undefined>(
     Object.entries(r.answers ?? { 200: undefined }).map(([status, schema]) => [Number(status), schema]),
   );
-  for (const status of [400, ...(r.errors ?? [])].sort((a, b) => a - b)) statuses.set(status, errorAnswerSchema);
+  for (const status of [400, ...(r.errors ?? []), 500].sort((a, b) => a - b)) statuses.set(status, errorAnswerSchema);
   return statuses;
 }
 
 function responseOf(r: RouteDoc, status: number, schema: z.ZodType | null | undefined): object {
   const description = ERROR_MEANING[status] ?? SUCCESS_MEANING[status] ?? String(status);
   if (schema === null) return { description };
-  if (status >= 400)
-    return { description, content: { "application/json": { schema: jsonSchema(errorAnswerSchema, "output") } } };
   const json = schema === undefined ? {} : { schema: jsonSchema(schema, "output") };
   const types = status === 200 ? (r.produces ?? ["application/json"]) : ["application/json"];
   return {

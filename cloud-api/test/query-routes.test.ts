@@ -210,7 +210,7 @@ describe("query API", () => {
       enum: ["none", "null", "previous", "linear"],
     });
     expect(body.paths["/v1/sql"].post.requestBody.content["application/json"].schema.required).toEqual(["sql"]);
-    expect(Object.keys(body.paths["/v1/sql"].post.responses)).toEqual(["200", "400", "422", "429"]);
+    expect(Object.keys(body.paths["/v1/sql"].post.responses)).toEqual(["200", "400", "422", "429", "500"]);
     expect(body.paths["/v1/top"].get.parameters.find((p: { name: string }) => p.name === "metric").required).toBe(true);
     expect(
       body.paths["/v1/catalogue/devices/{site}/{device}"].put.requestBody.content["application/json"].schema.required,
@@ -241,12 +241,12 @@ describe("query API", () => {
       "ts",
       "series",
     ]);
-    expect(Object.keys(responses("/v1/alerts/{id}/close", "post"))).toEqual(["200", "400", "404", "409"]);
+    expect(Object.keys(responses("/v1/alerts/{id}/close", "post"))).toEqual(["200", "400", "404", "409", "500"]);
     expect(responses("/v1/alerts/{id}/close", "post")["409"].content["application/json"].schema.required).toEqual([
       "error",
     ]);
     expect(responses("/v1/webhooks/{id}", "delete")["204"]).toEqual({ description: "Done; no body" });
-    expect(Object.keys(responses("/v1/webhooks/{id}", "put"))).toEqual(["200", "201", "400"]);
+    expect(Object.keys(responses("/v1/webhooks/{id}", "put"))).toEqual(["200", "201", "400", "500"]);
     const webhook = responses("/v1/webhooks/{id}", "get")["200"].content["application/json"].schema;
     expect(Object.keys(webhook.properties)).not.toContain("secret");
     expect(Object.keys(responses("/v1/export", "get")["200"].content)).toEqual([
