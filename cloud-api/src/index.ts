@@ -16,8 +16,9 @@ export { type Alerting, type AlertingOptions, startAlerting } from "./alerts/ale
 export { ruleRoutes } from "./alerts/rule-routes.ts";
 export { checkAnswers } from "./answer-check.ts";
 export { ApiError, type ApiErrorCode } from "./api-error.ts";
-export { type ApiOptions, buildApi, ROUTE_DOCS, WEBHOOK_DOCS } from "./api-server.ts";
+export { type ApiOptions, buildApi } from "./api-server.ts";
 export { errorAnswerSchema, openApiDocument, type RouteDoc, type WebhookDoc } from "./openapi.ts";
+export { ROUTE_DOCS, WEBHOOK_DOCS } from "./route-docs.ts";
 export { ARROW_STREAM, seriesArrow } from "./series-arrow.ts";
 export { MAX_POINTS, seriesParamsSchema } from "./series-route.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { ChdbDriver, type TelemetryRow, TelemetryStore } from "@lifeline/store";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApi, ROUTE_DOCS } from "../src/api-server.ts";
+import { buildApi } from "../src/api-server.ts";
+import { ROUTE_DOCS } from "../src/route-docs.ts";
 
 const T0 = Date.UTC(2026, 2, 1, 0, 0, 0);
 const H = 3_600_000;

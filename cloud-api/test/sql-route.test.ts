@@ -6,8 +6,8 @@ import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkAnswers } from "../src/answer-check.ts";
-import { ROUTE_DOCS } from "../src/api-server.ts";
 import { answerErrors } from "../src/error-handler.ts";
+import { ROUTE_DOCS } from "../src/route-docs.ts";
 import { type SqlLimits, sqlRoute } from "../src/sql-route.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);

@@ -1,6 +1,6 @@
 import type { AlertEvent } from "@lifeline/contracts";
 import { describe, expect, it } from "vitest";
-import { WEBHOOK_DOCS } from "../src/api-server.ts";
+import { WEBHOOK_DOCS } from "../src/route-docs.ts";
 import {
   alertmanagerPayload,
   alertmanagerStatus,
