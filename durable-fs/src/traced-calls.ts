@@ -52,7 +52,9 @@ export async function traceFileCalls(
     await work();
   } finally {
     strace.kill("SIGINT");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, ATTACH_TIMEOUT_MS))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, ATTACH_TIMEOUT_MS)))]);
+    clearTimeout(timer);
   }
   try {
     return tracedCalls(trace, dir);
