@@ -38,10 +38,36 @@ type JsonSchema = {
   required?: string[];
 } & Record<string, unknown>;
 
-const jsonSchema = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
-  return rest;
-};
+/**
+ * Schemas shared by reference: zod puts a recursive schema (or one with an id) in the schema's own
+ * `$defs` and refers to it as `#/$defs/…`, which in an OpenAPI document resolves against the
+ * document's root, where there is no `$defs`. Each is moved to `components/schemas` under its id
+ * (`SqlParamValue`), the references rewritten to point there.
+ */
+type Components = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output", components?: Components): JsonSchema {
+  const converted = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+  const { $schema: _drop, $defs, ...rest } = converted as JsonSchema & { $defs?: Record<string, unknown> };
+  if ($defs === undefined) return rest;
+  if (components === undefined) throw new Error("a schema with $defs needs the document's components");
+  const names = new Map<string, string>();
+  for (const [name, def] of Object.entries($defs)) {
+    let unique = name;
+    for (let n = 2; unique in components && JSON.stringify(components[unique]) !== JSON.stringify(def); n++) {
+      unique = `${name}${n}`;
+    }
+    names.set(name, unique);
+  }
+  const relinked = (value: unknown) =>
+    JSON.parse(
+      JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, name: string) => {
+        return JSON.stringify(`#/components/schemas/${names.get(name) ?? name}`);
+      }),
+    ) as JsonSchema;
+  for (const [name, def] of Object.entries($defs)) components[names.get(name) ?? name] = relinked(def);
+  return relinked(rest);
+}
 
 /** Every error answer: `{ error: { code, message, parameter? } }`. */
 export const errorAnswerSchema = z.strictObject({
@@ -72,10 +98,10 @@ export function routeAnswers(r: RouteDoc): Map<number, z.ZodType | null | undefi
   return statuses;
 }
 
-function responseOf(r: RouteDoc, status: number, schema: z.ZodType | null | undefined): object {
+function responseOf(r: RouteDoc, status: number, schema: z.ZodType | null | undefined, components: Components): object {
   const description = ERROR_MEANING[status] ?? SUCCESS_MEANING[status] ?? String(status);
   if (schema === null) return { description };
-  const json = schema === undefined ? {} : { schema: jsonSchema(schema, "output") };
+  const json = schema === undefined ? {} : { schema: jsonSchema(schema, "output", components) };
   const types = status === 200 ? (r.produces ?? ["application/json"]) : ["application/json"];
   return {
     description,
@@ -93,9 +119,10 @@ export function openApiDocument(
   webhooks: readonly WebhookDoc[] = [],
 ): object {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Components = {};
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, "{$1}");
-    const query = r.query === undefined ? undefined : jsonSchema(r.query, "input");
+    const query = r.query === undefined ? undefined : jsonSchema(r.query, "input", components);
     const parameters = [
       ...Object.entries(r.pathParams ?? {}).map(([name, description]) => ({
         name,
@@ -120,10 +147,13 @@ export function openApiDocument(
       ...(r.body === undefined
         ? {}
         : {
-            requestBody: { required: true, content: { "application/json": { schema: jsonSchema(r.body, "input") } } },
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: jsonSchema(r.body, "input", components) } },
+            },
           }),
       responses: Object.fromEntries(
-        [...routeAnswers(r)].map(([status, schema]) => [String(status), responseOf(r, status, schema)]),
+        [...routeAnswers(r)].map(([status, schema]) => [String(status), responseOf(r, status, schema, components)]),
       ),
     };
   }
@@ -143,7 +173,9 @@ export function openApiDocument(
           })),
           requestBody: {
             required: true,
-            content: { "application/json": { schema: { oneOf: w.bodies.map((b) => jsonSchema(b, "output")) } } },
+            content: {
+              "application/json": { schema: { oneOf: w.bodies.map((b) => jsonSchema(b, "output", components)) } },
+            },
           },
           responses: {
             "2XX": { description: "Delivered: the event is acknowledged and not sent again" },
@@ -155,5 +187,11 @@ export function openApiDocument(
       },
     ]),
   );
-  return { openapi: "3.1.0", info, paths, ...(webhooks.length === 0 ? {} : { webhooks: hooks }) };
+  return {
+    openapi: "3.1.0",
+    info,
+    paths,
+    ...(webhooks.length === 0 ? {} : { webhooks: hooks }),
+    ...(Object.keys(components).length === 0 ? {} : { components: { schemas: components } }),
+  };
 }

@@ -37,23 +37,25 @@ export const MAX_SQL_LENGTH = 100_000;
 
 type ParamValue = string | number | boolean | null | ParamValue[];
 
-const paramValueSchema: z.ZodType<ParamValue> = z.lazy(() =>
-  z.union(
-    [
-      z.string(),
-      z
-        .number()
-        .refine(
-          (n) => !Number.isInteger(n) || Number.isSafeInteger(n),
-          "integers beyond ±2^53 lose precision in JSON: pass them as strings",
-        ),
-      z.boolean(),
-      z.null(),
-      z.array(paramValueSchema),
-    ],
-    { error: "expected a string, number, boolean, null or an array of them" },
-  ),
-);
+const paramValueSchema: z.ZodType<ParamValue> = z
+  .lazy(() =>
+    z.union(
+      [
+        z.string(),
+        z
+          .number()
+          .refine(
+            (n) => !Number.isInteger(n) || Number.isSafeInteger(n),
+            "integers beyond ±2^53 lose precision in JSON: pass them as strings",
+          ),
+        z.boolean(),
+        z.null(),
+        z.array(paramValueSchema),
+      ],
+      { error: "expected a string, number, boolean, null or an array of them" },
+    ),
+  )
+  .meta({ id: "SqlParamValue" }); // recursive: a component of the OpenAPI document, named
 
 export const sqlBodySchema = z.strictObject({
   sql: z.string().max(MAX_SQL_LENGTH),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChdbDriver, type TelemetryRow, TelemetryStore } from "@lifeline/store";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApi } from "../src/api-server.ts";
@@ -216,6 +217,19 @@ describe("query API", () => {
     expect(
       body.paths["/v1/catalogue/devices/{site}/{device}"].put.requestBody.content["application/json"].schema.required,
     ).toEqual(["kind"]);
+  });
+
+  it("serves a valid OpenAPI 3.1 document, shared schemas as components", async () => {
+    const { body } = await get("/openapi.json");
+    const validator = new Validator();
+    expect(await validator.validate(body)).toEqual({ valid: true });
+    expect(validator.version).toBe("3.1");
+    // The SQL parameters' values nest (arrays of values): one component referring to itself.
+    const params = body.paths["/v1/sql"].post.requestBody.content["application/json"].schema.properties.params;
+    expect(params.additionalProperties).toEqual({ $ref: "#/components/schemas/SqlParamValue" });
+    expect(body.components.schemas.SqlParamValue.anyOf[4].items).toEqual({
+      $ref: "#/components/schemas/SqlParamValue",
+    });
   });
 
   it("describes every answer: the JSON schema of each success, the error body, a 204 without one", async () => {
