@@ -145,4 +145,40 @@ describe("alerts end to end: MQTT reading → rule → lifecycle → signed webh
     expect(status.alerts).toMatchObject({ transitions: 4, notified: 4, failures: 0 });
     expect(status.webhooks["command-center"]).toMatchObject({ delivered: 4 });
   }, 60_000);
+
+  it("deletes a rule through the API: it leaves force, and the alert it held open is resolved", async () => {
+    const put = await api("PUT", "/v1/rules/flood-2/gate-level", {
+      device: "underpass-3",
+      kind: "threshold",
+      metric: "water_level",
+      direction: "above",
+      levels: { III: 0.3 },
+    });
+    expect(put.status).toBe(200);
+    await until("gate-level in force", async () =>
+      (await api("GET", "/v1/rules?site=flood-2")).json.rules.some((r: { id: string }) => r.id === "gate-level")
+        ? true
+        : undefined,
+    );
+    // 0.35 m: gate-level fires at III (underpass-level at IV, closed above, opens a new alert too).
+    const e = envelope(T0 + 10_000, 0.35);
+    await device.publishAsync(telemetryTopic(e), JSON.stringify(e), { qos: 1 });
+    const alertsOf = async () => (await api("GET", "/v1/alerts?rule=gate-level")).json.alerts as AlertEvent[];
+    const fired = await until("gate-level fired", async () =>
+      (await alertsOf())[0]?.state === "firing" ? true : undefined,
+    );
+    expect(fired).toBe(true);
+
+    const deleted = await api("DELETE", "/v1/rules/flood-2/gate-level");
+    expect(deleted).toEqual({ status: 200, json: { deleted: { site: "flood-2", id: "gate-level" } } });
+    const again = await api("DELETE", "/v1/rules/flood-2/gate-level");
+    expect([again.status, again.json.error.code, again.json.error.parameter]).toEqual([404, "API_NOT_FOUND", "id"]);
+    const resolved = await until("gate-level's alert resolved", async () => {
+      const [alert] = await alertsOf();
+      return alert?.state === "resolved" ? alert : undefined;
+    });
+    expect([resolved.transition, resolved.level, resolved.rule]).toEqual(["resolved", "III", "gate-level"]);
+    const rules = (await api("GET", "/v1/rules?site=flood-2")).json.rules as { id: string }[];
+    expect(rules.map((r) => r.id)).toEqual(["underpass-level"]);
+  }, 60_000);
 });
