@@ -42,30 +42,24 @@ type JsonSchema = {
  * Schemas shared by reference: zod puts a recursive schema (or one with an id) in the schema's own
  * `$defs` and refers to it as `#/$defs/…`, which in an OpenAPI document resolves against the
  * document's root, where there is no `$defs`. Each is moved to `components/schemas` under its id
- * (`SqlParamValue`), the references rewritten to point there.
+ * (`SqlParamValue`), the references rewritten to point there. Two different schemas under one name
+ * (zod numbers unnamed ones `__schema0`, `__schema1`, … per conversion) are refused: give one an id.
  */
 type Components = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: "input" | "output", components?: Components): JsonSchema {
+function jsonSchema(schema: z.ZodType, io: "input" | "output", components: Components): JsonSchema {
   const converted = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
   const { $schema: _drop, $defs, ...rest } = converted as JsonSchema & { $defs?: Record<string, unknown> };
   if ($defs === undefined) return rest;
-  if (components === undefined) throw new Error("a schema with $defs needs the document's components");
-  const names = new Map<string, string>();
-  for (const [name, def] of Object.entries($defs)) {
-    let unique = name;
-    for (let n = 2; unique in components && JSON.stringify(components[unique]) !== JSON.stringify(def); n++) {
-      unique = `${name}${n}`;
-    }
-    names.set(name, unique);
-  }
   const relinked = (value: unknown) =>
-    JSON.parse(
-      JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, name: string) => {
-        return JSON.stringify(`#/components/schemas/${names.get(name) ?? name}`);
-      }),
-    ) as JsonSchema;
-  for (const [name, def] of Object.entries($defs)) components[names.get(name) ?? name] = relinked(def);
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+  for (const [name, def] of Object.entries($defs)) {
+    const component = relinked(def);
+    if (name in components && JSON.stringify(components[name]) !== JSON.stringify(component)) {
+      throw new Error(`two schemas are named ${name} in the OpenAPI document: give one of them its own id`);
+    }
+    components[name] = component;
+  }
   return relinked(rest);
 }
 
