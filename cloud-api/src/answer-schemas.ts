@@ -5,7 +5,8 @@ import { z } from "zod";
 // every answer to in the tests: the document cannot promise a field the API does not send, nor
 // leave out one it does (objects are strict).
 
-const epochMs = z.int().describe("Epoch milliseconds");
+/** A time as every answer gives it. */
+export const epochMs = z.int().describe("Epoch milliseconds");
 /** An aggregate is null where a bucket was filled with null (fill=null, or before the first value with fill=previous). */
 const aggregateValue = z.number().nullable();
 const AGGREGATE_FIELDS = AGGREGATES.filter((a) => a !== "count");

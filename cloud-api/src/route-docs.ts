@@ -37,8 +37,8 @@ import {
   replayAnswerSchema,
   webhookAnswerSchema,
   webhookListAnswerSchema,
-  webhookStatsSchema,
 } from "./webhooks/webhook-answers.ts";
+import { webhookStatsSchema } from "./webhooks/webhook-dispatcher.ts";
 import { deadLetterQuerySchema, replayBodySchema, webhookBodySchema } from "./webhooks/webhook-routes.ts";
 
 /** Every route of the API as the OpenAPI document describes it. */

@@ -7,8 +7,7 @@ import {
   alertRuleSchema,
 } from "@lifeline/contracts";
 import { z } from "zod";
-
-const epochMs = z.int().describe("Epoch milliseconds");
+import { epochMs } from "../answer-schemas.ts";
 
 /**
  * One transition of one alert (contracts' `AlertEvent`): what `GET /v1/alerts` lists, what the

@@ -1,5 +1,7 @@
 import { ALERT_STREAM, type AlertEvent, type Logger } from "@lifeline/contracts";
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { z } from "zod";
+import { epochMs } from "../answer-schemas.ts";
 import type { DeadLetter, DeadLetters } from "./dead-letters.ts";
 import { KeyedLanes } from "./keyed-lanes.ts";
 import { type DeliveryClock, type RetryPolicy, retryDelay } from "./retry-backoff.ts";
@@ -9,22 +11,25 @@ import { matchesFilter } from "./webhook-filter.ts";
 import { type DeliveryResult, sendWebhook } from "./webhook-sender.ts";
 import type { StoredSubscriber } from "./webhook-subscriber.ts";
 
-export interface SubscriberStats {
-  /** Events the subscriber answered with a 2xx. */
-  delivered: number;
-  /** Failed attempts that were followed by another. */
-  retried: number;
-  deadLettered: number;
-  /** Events acknowledged without sending: outside the filter (minLevel), silenced or flapping. */
-  skipped: number;
-  /** Messages that were not alert events (terminated in JetStream, not sent). */
-  invalid: number;
-  /** Events taken from JetStream and not yet acknowledged (waiting, being sent, or between retries). */
-  inFlight: number;
-  lastDeliveredAt: number | null;
-  lastError: string | null;
-  lastStatus: number | null;
-}
+/** A subscriber's delivery counters: the type, and the schema the OpenAPI document gives them by. */
+export const subscriberStatsSchema = z.strictObject({
+  delivered: z.int().min(0).describe("Events the subscriber answered with a 2xx"),
+  retried: z.int().min(0).describe("Failed attempts that were followed by another"),
+  deadLettered: z.int().min(0),
+  skipped: z
+    .int()
+    .min(0)
+    .describe("Events acknowledged without sending: outside the filter (minLevel), silenced or flapping"),
+  invalid: z.int().min(0).describe("Messages that were not alert events (terminated in JetStream, not sent)"),
+  inFlight: z
+    .int()
+    .min(0)
+    .describe("Events taken from JetStream and not yet acknowledged (waiting, being sent, or between retries)"),
+  lastDeliveredAt: epochMs.nullable(),
+  lastError: z.string().nullable(),
+  lastStatus: z.int().nullable(),
+});
+export type SubscriberStats = z.output<typeof subscriberStatsSchema>;
 
 export function emptySubscriberStats(): SubscriberStats {
   return {

@@ -1,22 +1,8 @@
 import { z } from "zod";
 import { alertEventSchema } from "../alerts/alert-answers.ts";
+import { epochMs } from "../answer-schemas.ts";
+import { webhookStatsSchema } from "./webhook-dispatcher.ts";
 import { storedSubscriberSchema } from "./webhook-subscriber.ts";
-
-const epochMs = z.int().describe("Epoch milliseconds");
-
-/** A subscriber's delivery counters (`WebhookStats`). */
-export const webhookStatsSchema = z.strictObject({
-  delivered: z.int().min(0).describe("Events the subscriber answered with a 2xx"),
-  retried: z.int().min(0).describe("Failed attempts that were followed by another"),
-  deadLettered: z.int().min(0),
-  skipped: z.int().min(0).describe("Acknowledged without sending: outside the filter, silenced or flapping"),
-  invalid: z.int().min(0).describe("Messages that were not alert events"),
-  inFlight: z.int().min(0).describe("Taken from the stream and not yet acknowledged"),
-  lastDeliveredAt: epochMs.nullable(),
-  lastError: z.string().nullable(),
-  lastStatus: z.int().nullable(),
-  state: z.enum(["running", "stopped", "failed"]).describe("stopped: disabled; failed: its consumer could not start"),
-});
 
 /** A subscriber as the API shows it: everything but the secret, with its counters. */
 export const webhookAnswerSchema = storedSubscriberSchema.omit({ secret: true }).extend({ stats: webhookStatsSchema });

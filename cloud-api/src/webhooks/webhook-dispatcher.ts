@@ -1,6 +1,7 @@
 import { type Logger, silentLogger } from "@lifeline/contracts";
 import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { z } from "zod";
 import type { DeadLetters } from "./dead-letters.ts";
 import { DEFAULT_RETRY_POLICY, type DeliveryClock, type RetryPolicy, systemClock } from "./retry-backoff.ts";
 import {
@@ -8,6 +9,7 @@ import {
   emptySubscriberStats,
   SubscriberDelivery,
   type SubscriberStats,
+  subscriberStatsSchema,
 } from "./subscriber-delivery.ts";
 import type { SubscriberChange, SubscriberRegistry, SubscriberWatch } from "./subscriber-registry.ts";
 import { deleteWebhookConsumer } from "./webhook-consumer.ts";
@@ -37,12 +39,14 @@ export interface WebhookDispatcherOptions {
   fetch?: typeof fetch;
 }
 
-export type WebhookState = "running" | "stopped" | "failed";
-
-export interface WebhookStats extends SubscriberStats {
-  /** running; stopped (disabled); failed (its consumer could not be started; tried again shortly). */
-  state: WebhookState;
-}
+/** A subscriber's counters with the state of its delivery (`GET /v1/webhooks/:id/stats`). */
+export const webhookStatsSchema = subscriberStatsSchema.extend({
+  state: z
+    .enum(["running", "stopped", "failed"])
+    .describe("running; stopped (disabled); failed (its consumer could not be started; tried again shortly)"),
+});
+export type WebhookStats = z.output<typeof webhookStatsSchema>;
+export type WebhookState = WebhookStats["state"];
 
 export const DEFAULT_WEBHOOK_CONCURRENCY = 8;
 const RESTART_AFTER_FAILURE_MS = 5_000;
