@@ -1,2 +1,8 @@
 export { tracedCalls, traceFileCalls } from "./traced-calls.ts";
-export { mkdirDurably, syncDirectory, writeFileDurably } from "./write-file-durably.ts";
+export {
+  mkdirDurably,
+  syncDirectory,
+  syncDirectoryAsync,
+  writeFileDurably,
+  writeFileDurablyAsync,
+} from "./write-file-durably.ts";

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /**
@@ -18,6 +19,36 @@ export function writeFileDurably(file: string, data: Uint8Array | string): void 
   }
   renameSync(`${file}.tmp`, file);
   syncDirectory(dirname(file));
+}
+
+/**
+ * {@link writeFileDurably} on libuv's thread pool: the same calls in the same order, while the
+ * event loop goes on (a stream processor writes each insert down, megabytes, while it decodes the
+ * next batch).
+ */
+export async function writeFileDurablyAsync(file: string, data: Uint8Array): Promise<void> {
+  const handle = await open(`${file}.tmp`, "w");
+  try {
+    for (let at = 0; at < data.length; ) at += (await handle.write(data, at)).bytesWritten;
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(`${file}.tmp`, file);
+  await syncDirectoryAsync(dirname(file));
+}
+
+/** {@link syncDirectory} on libuv's thread pool. */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL") throw error;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

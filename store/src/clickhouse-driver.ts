@@ -37,9 +37,16 @@ export interface ClickHouseDriver {
   /**
    * Inserts rows in `RowBinaryWithNamesAndTypes`, whose header names the columns they fill and
    * their types: values travel as bytes, nothing is printed and parsed again (the hot path of
-   * telemetry, see {@link TelemetryRowBinary}).
+   * telemetry, see {@link TelemetryRowBinary}). `onDisk`, when given, is a file that holds exactly
+   * these bytes (the stream processor writes each insert down before sending it): a driver that
+   * reads inserts from files may read that one instead of writing the bytes again.
    */
-  insertRowBinary(table: string, rows: Buffer, settings?: Record<string, string | number>): Promise<void>;
+  insertRowBinary(
+    table: string,
+    rows: Buffer,
+    settings?: Record<string, string | number>,
+    onDisk?: string,
+  ): Promise<void>;
   /**
    * Streams a query's result as bytes in `format` (CSV, TabSeparated, JSONEachRow, Parquet, …)
    * without holding it in memory: exports of millions of rows. The consumer's pace is the query's

@@ -145,7 +145,13 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
     }
   }
 
-  async insertRowBinary(table: string, rows: Buffer, settings: Record<string, string | number> = {}): Promise<void> {
+  /** `onDisk` is not used: the rows are sent in the request. */
+  async insertRowBinary(
+    table: string,
+    rows: Buffer,
+    settings: Record<string, string | number> = {},
+    _onDisk?: string,
+  ): Promise<void> {
     const client = this.#open();
     try {
       const names = checkIdentifiers(table, rowBinaryColumns(rows));

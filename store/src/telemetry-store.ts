@@ -76,11 +76,12 @@ export class TelemetryStore {
    * them, also when written down by an earlier run) under a deduplication token. The same block
    * sent again under the same token is dropped by the raw table, and each materialized view checks
    * its own part (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut off between
-   * the raw part and the rollups is completed, not doubled, by sending it again.
+   * the raw part and the rollups is completed, not doubled, by sending it again. `onDisk`: a file
+   * holding exactly these bytes, which the driver may read instead of writing them again.
    */
-  async insertTelemetryBinary(bytes: Buffer, dedupToken: string): Promise<void> {
+  async insertTelemetryBinary(bytes: Buffer, dedupToken: string, onDisk?: string): Promise<void> {
     if (bytes.length === 0) return;
-    await this.driver.insertRowBinary("telemetry", bytes, this.#dedup(dedupToken));
+    await this.driver.insertRowBinary("telemetry", bytes, this.#dedup(dedupToken), onDisk);
   }
 
   /**

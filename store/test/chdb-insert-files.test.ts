@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,4 +29,30 @@ describe("ChdbDriver's insert files", () => {
     await reader.close();
     await writer.close();
   });
+
+  it("are links to rows already on disk, read from there, not written again; else the rows are written", async () => {
+    const driver = new ChdbDriver(join(dir, "linked"));
+    await driver.exec("CREATE TABLE u (id UInt32) ENGINE = MergeTree ORDER BY id");
+    // What was written down differs from the bytes passed here: the rows stored tell which was read.
+    const onDisk = join(dir, "written-down.rbn");
+    writeFileSync(onDisk, rowBinaryIds([7, 8, 9]));
+    await driver.insertRowBinary("u", rowBinaryIds([1]), {}, onDisk);
+    expect(await driver.query("SELECT groupArray(id) AS ids FROM u")).toEqual([{ ids: [7, 8, 9] }]);
+    expect(readFileSync(onDisk)).toEqual(rowBinaryIds([7, 8, 9])); // left where it was, as it was
+    expect(readdirSync(join(dir, "linked", "insert-files"))).toEqual([]);
+    // A file that cannot be linked (here: none) leaves the bytes passed to be written.
+    await driver.insertRowBinary("u", rowBinaryIds([2]), {}, join(dir, "no-such-file.rbn"));
+    expect(await driver.query("SELECT groupArray(id) AS ids FROM (SELECT id FROM u ORDER BY id)")).toEqual([
+      { ids: [2, 7, 8, 9] },
+    ]);
+    await driver.close();
+  });
 });
+
+/** `RowBinaryWithNamesAndTypes` of one column `id UInt32`: count, name, type, then each value, little-endian. */
+function rowBinaryIds(ids: number[]): Buffer {
+  const header = Buffer.from([1, 2, ...Buffer.from("id"), 6, ...Buffer.from("UInt32")]);
+  const values = Buffer.alloc(4 * ids.length);
+  for (const [i, id] of ids.entries()) values.writeUInt32LE(id, 4 * i);
+  return Buffer.concat([header, values]);
+}

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mkdirDurably, writeFileDurably } from "@lifeline/durable-fs";
+import { mkdirDurably, writeFileDurably, writeFileDurablyAsync } from "@lifeline/durable-fs";
 
 /**
  * One insert written down before it was sent: its deduplication token and its exact rows, as
@@ -48,11 +48,16 @@ const REASON = ".reason.txt";
  *
  * A file is written (to a temporary name, synced, then renamed and its folder synced) before the
  * insert starts, so a crash or a power cut leaves either no file and no insert, or the whole file.
+ * It may be written ahead (`writeAhead`), while the insert before it runs: such a file is this
+ * run's and not yet sent, so it is not among what `replay` completes until it is `taken` for its
+ * insert (completed before it was sent, then sent, its rows would be stored twice).
  */
 export class PendingInserts {
   readonly #dir: string;
   /** Inserts of this run written down and not yet seen committed, by token. */
   readonly #files = new Map<string, string>();
+  /** Inserts of this run written ahead (or being written), not yet taken for their insert, by token. */
+  readonly #ahead = new Map<string, { file: string; written: Promise<void> }>();
   /** Files a previous run left. */
   #left: boolean;
 
@@ -73,21 +78,63 @@ export class PendingInserts {
    * returns — the file, then its name in the folder: a power cut during the insert leaves tables
    * that hold a prefix of it (each part is synced before the next, migration 4), and only this file
    * can complete the rest once the redelivered batch is found in raw. Forgetting it is not synced:
-   * a file that comes back after a power cut is completed again, which adds nothing.
+   * a file that comes back after a power cut is completed again, which adds nothing. Returns the
+   * file. An insert written ahead under `token` is {@link take}n first (its write awaited).
    */
-  write(token: string, bytes: Buffer): void {
-    // The time in the name orders what a restart completes; the token may hold any character.
-    const name = `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`;
-    const file = this.#files.get(token) ?? join(this.#dir, name);
+  write(token: string, bytes: Buffer): string {
+    const file = this.#files.get(token) ?? this.#ahead.get(token)?.file ?? this.#newFile(token);
+    this.#ahead.delete(token);
     this.#files.set(token, file);
     writeFileDurably(file, bytes);
+    return file;
   }
 
-  /** Forgets an insert ClickHouse has committed. */
+  /**
+   * Writes an insert down on libuv's thread pool, ahead of its turn: while the insert before it
+   * runs, off the event loop. Not `waiting`, and not completed by `replay`, until {@link take}n.
+   * The promise rejects if it could not be written (`take` then says so).
+   */
+  writeAhead(token: string, bytes: Buffer): Promise<void> {
+    const file = this.#ahead.get(token)?.file ?? this.#newFile(token);
+    const written = writeFileDurablyAsync(file, bytes);
+    written.catch(() => undefined); // seen by `take`; not an unhandled rejection meanwhile
+    this.#ahead.set(token, { file, written });
+    return written;
+  }
+
+  /**
+   * The insert written ahead under `token`, taken for its turn: once written (on disk when it
+   * resolves), it is among what `waiting` and `replay` see, as if written now, and its file is
+   * returned. Undefined when none was written ahead, or writing it failed (write it again).
+   */
+  async take(token: string): Promise<string | undefined> {
+    const ahead = this.#ahead.get(token);
+    if (ahead === undefined) return undefined;
+    const ok = await ahead.written.then(
+      () => true,
+      () => false,
+    );
+    if (this.#ahead.get(token) !== ahead) return undefined; // written again meanwhile
+    this.#ahead.delete(token);
+    if (!ok) return undefined;
+    this.#files.set(token, ahead.file);
+    return ahead.file;
+  }
+
+  /** A new file's name: the time in it orders what a restart completes; the token may hold any character. */
+  #newFile(token: string): string {
+    return join(this.#dir, `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`);
+  }
+
+  /** Forgets an insert ClickHouse has committed (or one written ahead that is not needed). */
   done(token: string): void {
     const file = this.#files.get(token);
     this.#files.delete(token);
     if (file !== undefined) rmSync(file, { force: true });
+    const ahead = this.#ahead.get(token);
+    this.#ahead.delete(token);
+    // Removed once written: a removal before the rename would leave the file the rename makes.
+    if (ahead !== undefined) void ahead.written.finally(() => rmSync(ahead.file, { force: true }));
   }
 
   /** The inserts written down and not seen committed (a previous run's, or failed ones), oldest first. */
@@ -146,9 +193,12 @@ export class PendingInserts {
     renameSync(join(this.#dir, name), join(dir, name));
   }
 
+  /** The files written down, oldest first, except those written ahead and not yet taken. */
   #names(): string[] {
+    const ahead = new Set([...this.#ahead.values()].map((a) => a.file));
     return readdirSync(this.#dir, { withFileTypes: true })
       .filter((e) => e.isFile() && SUFFIXES.some((suffix) => e.name.endsWith(suffix)))
+      .filter((e) => !ahead.has(join(this.#dir, e.name)))
       .map((e) => e.name)
       .sort();
   }

@@ -241,7 +241,18 @@ export function telemetrySink(
     }
     return { rows, suspect, redelivered, quarantined, partOf, met, freshSince, counts };
   };
-  const prepare = (batch: StreamMessage[]) => (lookUpUpTo === undefined ? undefined : prepareWith(batch, lookUpUpTo));
+  const prepare = (batch: StreamMessage[]) => {
+    if (lookUpUpTo === undefined) return undefined;
+    const prepared = prepareWith(batch, lookUpUpTo);
+    // Rows that need no look-up are final: written down now, on the thread pool, while the batch
+    // ahead is inserted, instead of on the event loop between that insert and this one.
+    if (options.pending !== undefined && prepared.rows.rows > 0) {
+      if (prepared.suspect.length === 0 && prepared.redelivered.length === 0) {
+        void options.pending.writeAhead(dedupToken("tlm", batch), prepared.rows.toBuffer());
+      }
+    }
+    return prepared;
+  };
 
   /** Remembers envelopes ClickHouse committed: a later copy of one is dropped without a look-up. */
   const markStored = (entries: Iterable<{ source: string; seq: number }>) => {
@@ -299,6 +310,9 @@ export function telemetrySink(
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
+    const token = dedupToken("tlm", batch);
+    // Taken only now: `replay` above must not complete what this batch is about to send.
+    const writtenAhead = await options.pending?.take(token);
     const prepared =
       preparedAhead !== undefined && stillHolds(preparedAhead) ? preparedAhead : prepareWith(batch, lookUpUpTo);
     const { rows, suspect, redelivered, quarantined, partOf, met } = prepared;
@@ -331,17 +345,19 @@ export function telemetrySink(
         else add(row);
       }
     }
-    const token = dedupToken("tlm", batch);
     const bytes = rows.toBuffer();
-    // Nothing to write down when every row was a replay: no insert is sent.
+    let onDisk: string | undefined;
+    // Nothing to write down when every row was a replay: no insert is sent. (What was written ahead
+    // is these bytes if the batch is stored as prepared then: only rows needing no look-up were.)
     if (bytes.length > 0 && options.pending !== undefined) {
-      options.pending.write(token, bytes);
+      onDisk =
+        prepared === preparedAhead && writtenAhead !== undefined ? writtenAhead : options.pending.write(token, bytes);
       unconfirmed.set(token, met);
     }
     let storedRows = rows.rows;
     const refused = new Set<BatchPart>();
     try {
-      await store.insertTelemetryBinary(bytes, token);
+      await store.insertTelemetryBinary(bytes, token, onDisk);
     } catch (error) {
       const why = insertRefusal(error);
       if (why === undefined) throw error; // may pass later: the batch is not acknowledged and comes back

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,7 @@ import {
   TelemetryStore,
   toTabSeparated,
 } from "@lifeline/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { dedupToken } from "../src/dedup-token.ts";
 import { PendingInserts } from "../src/pending-inserts.ts";
 import { emptyTelemetrySinkStats, telemetrySink } from "../src/telemetry-sink.ts";
@@ -88,6 +88,90 @@ describe("an insert written down", () => {
       "fsync(<DIR>) = 0",
     ]);
     expect(new PendingInserts(pendingDir).left().map((p) => p.bytes.length)).toEqual([3 * 1024 * 1024]);
+  });
+});
+
+describe("an insert written ahead", () => {
+  it("is neither waiting nor completed until taken for its insert; taken, it is like one written then", async () => {
+    const pendingDir = join(dir, "pending-ahead");
+    const pending = new PendingInserts(pendingDir);
+    const { token, bytes } = insertOf([envelope(60), envelope(61)]);
+    await pending.writeAhead(token, bytes);
+    expect(readdirSync(pendingDir)).toHaveLength(1);
+    // Completed now, before its batch sends it, its rows would be stored twice.
+    expect([pending.waiting, pending.left()]).toEqual([false, []]);
+    expect(await pending.replay(async () => expect.unreachable())).toEqual({ sent: 0, setAside: 0 });
+
+    const file = await pending.take(token);
+    expect(file).toBe(join(pendingDir, readdirSync(pendingDir)[0] as string));
+    expect(pending.waiting).toBe(true);
+    expect(pending.left().map((p) => [p.token, Buffer.compare(p.bytes, bytes)])).toEqual([[token, 0]]);
+    // Prepared again (a batch before it stored one of its envelopes): the same file, the new rows.
+    const fewer = insertOf([envelope(61)]).bytes;
+    expect(pending.write(token, fewer)).toBe(file);
+    expect(pending.left().map((p) => p.bytes.length)).toEqual([fewer.length]);
+    pending.done(token);
+    expect(readdirSync(pendingDir)).toEqual([]);
+    expect(await pending.take(token)).toBeUndefined();
+  });
+
+  it("is removed once written when its batch needs it no more; one that could not be written is not taken", async () => {
+    const pendingDir = join(dir, "pending-ahead-2");
+    const pending = new PendingInserts(pendingDir);
+    const { token, bytes } = insertOf([envelope(62)]);
+    const written = pending.writeAhead(token, bytes);
+    pending.done(token); // before the write ended
+    await written;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readdirSync(pendingDir)).toEqual([]);
+
+    const failed = insertOf([envelope(63)]);
+    const name = `000000000000001-${encodeURIComponent(failed.token)}.rbn`;
+    mkdirSync(join(pendingDir, `${name}.tmp`)); // not writable
+    vi.spyOn(Date, "now").mockReturnValueOnce(1);
+    await expect(pending.writeAhead(failed.token, failed.bytes)).rejects.toThrow(/EISDIR/);
+    expect(await pending.take(failed.token)).toBeUndefined();
+    expect(pending.waiting).toBe(false);
+  });
+
+  it("of a batch prepared while the one before is stored, is the file its insert reads", async () => {
+    const site = "heat-8";
+    const envelopes = Array.from({ length: 9 }, (_, i) => ({ ...envelope(i + 700), site }));
+    const pendingDir = join(dir, "pending-ahead-3");
+    const inserts: { onDisk: string | undefined; same: boolean; files: number }[] = [];
+    const seen = await TelemetryStore.open(store.driver);
+    seen.insertTelemetryBinary = async (bytes: Buffer, token: string, onDisk?: string) => {
+      const same = onDisk !== undefined && Buffer.compare(readFileSync(onDisk), bytes) === 0;
+      inserts.push({ onDisk: onDisk?.replace(pendingDir, "DIR"), same, files: readdirSync(pendingDir).length });
+      return store.insertTelemetryBinary(bytes, token, onDisk);
+    };
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(seen, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(pendingDir),
+    });
+    await sink(streamMessages(envelopes.slice(0, 3), false, 3_000)); // the sink now knows what was stored
+    const second = streamMessages(envelopes.slice(3, 6), false, 3_000);
+    const third = streamMessages(envelopes.slice(5, 9), false, 4_000); // envelope 705 again: a copy
+    const preparedSecond = sink.prepare(second);
+    const preparedThird = sink.prepare(third);
+    await vi.waitFor(() => expect(readdirSync(pendingDir)).toHaveLength(2)); // both written ahead
+    await sink(second, preparedSecond);
+    // Stored by the second batch, envelope 705 makes the third's judgement stale: prepared again,
+    // written again into its file, without the copy.
+    await sink(third, preparedThird);
+    expect(inserts.map((i) => [i.same, i.files])).toEqual([
+      [true, 1],
+      [true, 2],
+      [true, 1],
+    ]);
+    expect(new Set(inserts.map((i) => i.onDisk)).size).toBe(3);
+    expect(stats).toMatchObject({ envelopes: 9, rows: 27, copies: 1 });
+    expect(readdirSync(pendingDir)).toEqual([]);
+    const [r] = await store.driver.query<{ rows: string; identities: string }>(
+      `SELECT count() AS rows, uniqExact(seq, idx) AS identities FROM telemetry WHERE site = '${site}'`,
+    );
+    expect([Number(r?.rows), Number(r?.identities)]).toEqual([27, 27]);
   });
 });
 
