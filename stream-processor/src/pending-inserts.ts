@@ -65,6 +65,8 @@ export class PendingInserts {
     this.#dir = dir;
     // Its entry in the parent synced too: a file synced in a folder a power cut forgets is lost with it.
     mkdirDurably(dir);
+    // A write a crash cut short (one process per folder: none is in progress): never renamed, never sent.
+    for (const name of readdirSync(dir)) if (name.endsWith(".tmp")) rmSync(join(dir, name), { force: true });
     this.#left = this.#names().length > 0;
   }
 

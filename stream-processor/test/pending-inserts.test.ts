@@ -132,6 +132,10 @@ describe("an insert written ahead", () => {
     await expect(pending.writeAhead(failed.token, failed.bytes)).rejects.toThrow(/EISDIR/);
     expect(await pending.take(failed.token)).toBeUndefined();
     expect(pending.waiting).toBe(false);
+    // The next start removes what a write cut short left (a crash between open and rename).
+    rmSync(join(pendingDir, `${name}.tmp`), { recursive: true });
+    writeFileSync(join(pendingDir, `${name}.tmp`), failed.bytes.subarray(0, 10));
+    expect([new PendingInserts(pendingDir).waiting, readdirSync(pendingDir)]).toEqual([false, []]);
   });
 
   it("of a batch prepared while the one before is stored, is the file its insert reads", async () => {
