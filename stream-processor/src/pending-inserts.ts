@@ -135,8 +135,12 @@ export class PendingInserts {
     if (file !== undefined) rmSync(file, { force: true });
     const ahead = this.#ahead.get(token);
     this.#ahead.delete(token);
-    // Removed once written: a removal before the rename would leave the file the rename makes.
-    if (ahead !== undefined) void ahead.written.finally(() => rmSync(ahead.file, { force: true }));
+    // Removed once the write settled: a removal before the rename would leave the file the rename
+    // makes. (Not `finally`: its promise rejects again when the write failed, and nothing awaits it.)
+    if (ahead !== undefined) {
+      const remove = () => rmSync(ahead.file, { force: true });
+      void ahead.written.then(remove, remove);
+    }
   }
 
   /** The inserts written down and not seen committed (a previous run's, or failed ones), oldest first. */

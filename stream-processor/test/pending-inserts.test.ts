@@ -132,6 +132,13 @@ describe("an insert written ahead", () => {
     await expect(pending.writeAhead(failed.token, failed.bytes)).rejects.toThrow(/EISDIR/);
     expect(await pending.take(failed.token)).toBeUndefined();
     expect(pending.waiting).toBe(false);
+    // Forgotten while its write fails: nothing to remove, and no rejection left unhandled.
+    vi.spyOn(Date, "now").mockReturnValueOnce(1);
+    const failing = pending.writeAhead(failed.token, failed.bytes);
+    pending.done(failed.token);
+    await expect(failing).rejects.toThrow(/EISDIR/);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readdirSync(pendingDir)).toEqual([`${name}.tmp`]);
     // The next start removes what a write cut short left (a crash between open and rename).
     rmSync(join(pendingDir, `${name}.tmp`), { recursive: true });
     writeFileSync(join(pendingDir, `${name}.tmp`), failed.bytes.subarray(0, 10));
