@@ -18,7 +18,7 @@ import { LifelineProcess, SERVICE_NODE_FLAGS } from "../chaos/lifeline-process.t
 import { freePort } from "../src/free-port.ts";
 import { parseJetStreamSync } from "../src/jetstream-sync-option.ts";
 import { median } from "./median.ts";
-import { MeterFleet } from "./meter-fleet.ts";
+import { type FleetOptions, MeterFleet } from "./meter-fleet.ts";
 import { CpuMeter, memoryMiB } from "./process-usage.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -169,13 +169,27 @@ const steps: Step[] = [];
 let best: Step | undefined;
 const rates = values.rates.split(",").map(Number);
 
-/** Smart meters of `site` (alarm rules on) at `rate` readings/s for `forSeconds`, measured. */
-async function meterStep(label: string, site: string, rate: number, forSeconds: number): Promise<Step> {
-  const fleet = new MeterFleet({ mqttUrl, site, meters: Number(values.meters), readingsPerMessage: 3 });
-  await putAlarmRules(site);
+/** A fleet of its own site, with the alarm rules on, connected and run by `load`, measured. */
+async function fleetStep(
+  label: string,
+  offered: string,
+  options: Omit<FleetOptions, "mqttUrl">,
+  load: (fleet: MeterFleet) => ReturnType<MeterFleet["runPaced"]>,
+): Promise<Step> {
+  const fleet = new MeterFleet({ mqttUrl, ...options });
+  await putAlarmRules(options.site);
   await fleet.connect();
-  return measure(label, `${rate}/s`, site, fleet, () => fleet.runPaced(rate / 3, forSeconds));
+  return measure(label, offered, options.site, fleet, () => load(fleet));
 }
+
+/** Smart meters of `site` at `rate` readings/s for `forSeconds`. */
+function meterStep(label: string, site: string, rate: number, forSeconds: number): Promise<Step> {
+  const meters = { site, meters: Number(values.meters), readingsPerMessage: 3 };
+  return fleetStep(label, `${rate}/s`, meters, (fleet) => fleet.runPaced(rate / 3, forSeconds));
+}
+
+/** Edge agents as the Lifeline agent sends: binary envelopes of 100 readings. */
+const AGENTS = { meters: 4, readingsPerMessage: 100, binary: true };
 
 if (Number(values.warmup) > 0) {
   // Fresh processes (JIT, heaps, 200 new connections) made a first step of 70k fail that passed
@@ -229,16 +243,11 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   // other way round: the store-alone process and its merges are gone before the agents start).
   await settle(10_000);
   const store = await storeAlone(round);
-  const site = `agents-100-r${round}`;
-  const agents = new MeterFleet({ mqttUrl, site, meters: 4, readingsPerMessage: 100, binary: true });
-  await putAlarmRules(site);
-  await agents.connect();
-  const step = await measure(
+  const step = await fleetStep(
     `agents, 100 per envelope (round ${round})`,
     "closed loop, 32 in flight each",
-    site,
-    agents,
-    () => agents.runClosed(32, seconds),
+    { site: `agents-100-r${round}`, ...AGENTS },
+    (agents) => agents.runClosed(32, seconds),
   );
   steps.push(step);
   process.stderr.write(
@@ -251,16 +260,11 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   for (const share of shares) {
     await settle(10_000);
     const rate = Math.round((share * store.rows) / store.seconds);
-    const pacedSite = `agents-paced-r${round}-${Math.round(share * 100)}`;
-    const paced = new MeterFleet({ mqttUrl, site: pacedSite, meters: 4, readingsPerMessage: 100, binary: true });
-    await putAlarmRules(pacedSite);
-    await paced.connect();
-    const pacedStep = await measure(
+    const pacedStep = await fleetStep(
       `agents, 100 per envelope, paced (round ${round}, ${Math.round(share * 100)} % of the store alone)`,
       `${rate}/s`,
-      pacedSite,
-      paced,
-      () => paced.runPaced(rate / 100, seconds),
+      { site: `agents-paced-r${round}-${Math.round(share * 100)}`, ...AGENTS },
+      (agents) => agents.runPaced(rate / 100, seconds),
     );
     steps.push(pacedStep);
     const kept = keptUp(pacedStep, rate);

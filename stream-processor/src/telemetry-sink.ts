@@ -246,10 +246,9 @@ export function telemetrySink(
     const prepared = prepareWith(batch, lookUpUpTo);
     // Rows that need no look-up are final: written down now, on the thread pool, while the batch
     // ahead is inserted, instead of on the event loop between that insert and this one.
-    if (options.pending !== undefined && prepared.rows.rows > 0) {
-      if (prepared.suspect.length === 0 && prepared.redelivered.length === 0) {
-        void options.pending.writeAhead(dedupToken("tlm", batch), prepared.rows.toBuffer());
-      }
+    const final = prepared.suspect.length === 0 && prepared.redelivered.length === 0;
+    if (options.pending !== undefined && prepared.rows.rows > 0 && final) {
+      void options.pending.writeAhead(dedupToken("tlm", batch), prepared.rows.toBuffer());
     }
     return prepared;
   };
