@@ -161,12 +161,17 @@ describe("FfmpegFrameSource against the simulated RTSP cameras", () => {
       },
     });
     try {
-      await until("three key frames", () => frames.length >= 3);
+      await until("four key frames", () => frames.length >= 4);
     } finally {
       await source.close();
     }
-    const gaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? 0));
-    expect(gaps.every((g) => g > 700 && g < 1_300)).toBe(true);
+    // The rate over the span, not each gap: on a loaded machine one frame can come late and the
+    // next early (CI once saw a gap outside 0.7–1.3 s), while the camera's pacing holds the span.
+    const first = arrivals[0] ?? 0;
+    const last = arrivals[3] ?? 0;
+    const meanGap = (last - first) / 3;
+    expect(meanGap).toBeGreaterThan(750);
+    expect(meanGap).toBeLessThan(1_300);
     // Key frames are file frames 0 and 10: the square stands at the left edge or mid-way.
     const row = Math.floor(H / 2) * W * 3;
     const squareAt = frames.map((f) => [...Array(W).keys()].find((x) => (f.rgb[row + x * 3] ?? 0) > 240));
