@@ -196,7 +196,7 @@ describe.concurrent("an R3 stream on a 3-node cluster stores every reading exact
   );
 
   for (const scenario of SCENARIOS) {
-    it(`when ${scenario.title}`, { timeout: CLUSTER_TEST_MS + 30_000 }, async ({ onTestFinished }) => {
+    it(`when ${scenario.title}`, { timeout: CLUSTER_TEST_MS + 60_000 }, async ({ onTestFinished }) => {
       const nodes = await cluster(onTestFinished);
       const setup = await jetstreamManager(await client(nodes, 0, onTestFinished));
       await ensureStreams(setup, R3);
@@ -218,10 +218,22 @@ describe.concurrent("an R3 stream on a 3-node cluster stores every reading exact
 
       const restarting = Date.now();
       await nodes.restart(victim);
-      // Usually ~1 s; once, on a loaded CI machine with nats-server 2.10, the restarted former leader
-      // was still not current after 15 s.
-      const followers = await waitForFollowers(await jetstreamManager(nc, { checkAPI: false }), 30_000);
-      console.info(`${scenario.title}: ${killed} restarted and current again after ${Date.now() - restarting} ms`);
+      const jsm = await jetstreamManager(nc, { checkAPI: false });
+      let followers = await waitForFollowers(jsm, 10_000);
+      let restarts = 1;
+      // Usually current again within ~2 s. Under load (one run in five here with two busy cores; half
+      // of CI's runs) nats-server 2.10.27 can leave the restarted node asking for catch-up every 3 s
+      // ("Catchup may be stalled, will request again" in its debug log) while the leaders log no
+      // request, for as long as it runs, after duplicate routes between them were resolved — likely
+      // the lost pooled route fixed upstream in nats-server#8454 and #8527. A restart gives the node
+      // fresh routes.
+      while (!followers.includes(killed) && restarts < 3) {
+        await nodes.restart(victim);
+        restarts++;
+        followers = await waitForFollowers(jsm, 15_000);
+      }
+      const took = Date.now() - restarting;
+      console.info(`${scenario.title}: ${killed} current again after ${took} ms and ${restarts} restart(s)`);
       expect(followers).toHaveLength(2);
       expect(followers).toContain(killed);
     });
