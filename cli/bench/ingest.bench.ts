@@ -231,6 +231,36 @@ async function storeAlone(round: number): Promise<{ rows: number; seconds: numbe
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Background merges running in the processor's store, asked through its read-only SQL endpoint. */
+async function mergesRunning(): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${apiPort}/v1/sql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sql: "SELECT count() AS n FROM system.merges" }),
+  });
+  if (!res.ok) throw new Error(`system.merges: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { rows: [string][] };
+  return Number(body.rows[0]?.[0]);
+}
+
+/**
+ * Waits 10 s, then until the processor's store has had no merge running for three looks 2 s apart
+ * (at most 3 min), and returns the seconds waited: the store alone runs in a fresh folder with
+ * nothing to merge but its own inserts, so the agents do not start beside merges of what came
+ * before them either. (After the meters' 6.5 M readings: 14 s in all, so the 10 s wait used before
+ * was nearly enough.)
+ */
+async function quiet(): Promise<number> {
+  const t0 = performance.now();
+  await settle(10_000);
+  for (let calm = 0; calm < 3 && performance.now() - t0 < 180_000; ) {
+    calm = (await mergesRunning()) === 0 ? calm + 1 : 0;
+    if (calm < 3) await settle(2_000);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 const shares = values["agent-shares"] === "" ? [] : values["agent-shares"].split(",").map(Number);
 const rounds: {
   store: { rows: number; seconds: number; cpu: number };
@@ -241,7 +271,8 @@ const rounds: {
 for (let round = 1; round <= Number(values.rounds); round++) {
   // Background merges of what the stack just stored must not run beside the store alone (nor the
   // other way round: the store-alone process and its merges are gone before the agents start).
-  await settle(10_000);
+  const waited = await quiet();
+  process.stderr.write(`ingest: round ${round}: the store's merges done after ${waited.toFixed(0)} s\n`);
   const store = await storeAlone(round);
   const step = await fleetStep(
     `agents, 100 per envelope (round ${round})`,
@@ -258,7 +289,7 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   // pipeline keeps up with is the rate it sustains, found as the meters' is.
   let sustained: { step: Step; share: number } | undefined;
   for (const share of shares) {
-    await settle(10_000);
+    await quiet();
     const rate = Math.round((share * store.rows) / store.seconds);
     const pacedStep = await fleetStep(
       `agents, 100 per envelope, paced (round ${round}, ${Math.round(share * 100)} % of the store alone)`,
