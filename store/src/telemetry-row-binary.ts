@@ -51,8 +51,13 @@ export class TelemetryRowBinary {
   /** Site, gateway and device encoded one after the other, once per batch for each combination. */
   readonly #heads = new Map<string, Buffer>();
 
-  constructor(expectedRows = 1024) {
-    this.#buf = Buffer.allocUnsafe(Math.max(4096, expectedRows * 64));
+  /**
+   * `expectedBytes` (default 64 a row) sizes the memory up front: growing it copies what was
+   * written into memory the kernel must map, and a batch of agents' readings (tens of MB) grew
+   * through ten sizes.
+   */
+  constructor(expectedRows = 1024, expectedBytes = expectedRows * 64) {
+    this.#buf = Buffer.allocUnsafe(Math.max(4096, expectedBytes));
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#put(Buffer.from(leb128(TELEMETRY_ROW_BINARY_COLUMNS.length)));
     for (const [name] of TELEMETRY_ROW_BINARY_COLUMNS) this.#put(this.#string(name));
@@ -67,6 +72,11 @@ export class TelemetryRowBinary {
 
   get rows(): number {
     return this.#rows;
+  }
+
+  /** Bytes written: the header and the rows. */
+  get bytes(): number {
+    return this.#at;
   }
 
   /**

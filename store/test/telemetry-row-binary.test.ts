@@ -105,6 +105,13 @@ describe("TelemetryRowBinary", () => {
     );
     expect(fromRows.toBuffer().equals(fromEnvelope.toBuffer())).toBe(true);
     expect(fromEnvelope.toBuffer().length).toBeGreaterThan(4096);
+    expect(fromEnvelope.bytes).toBe(fromEnvelope.toBuffer().length);
+    // Sized up front, too small or large enough: the same bytes.
+    for (const expectedBytes of [1, fromEnvelope.bytes]) {
+      const sized = new TelemetryRowBinary(undefined, expectedBytes);
+      sized.addEnvelope(many, 77);
+      expect(sized.toBuffer().equals(fromEnvelope.toBuffer())).toBe(true);
+    }
     await store.insertTelemetryBatch(fromRows, "rb-2");
     const sums = await store.driver.query<{ n: number; total: number }>(
       "SELECT count() AS n, sum(value) AS total FROM telemetry WHERE site = 'pipe-3'",

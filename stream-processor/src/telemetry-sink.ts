@@ -170,10 +170,17 @@ export function telemetrySink(
    * them), with the envelopes each holds: sent again before the next batch, they are stored then.
    */
   const unconfirmed = new Map<string, PreparedTelemetry["met"]>();
+  /** RowBinary bytes per byte of payload in the last batch: the next one's memory is sized by it. */
+  let rowBytesPerPayloadByte: number | undefined;
 
   /** Readings at or before `maybeStoredUpTo` (source time) may be stored already: they are looked up. */
   const prepareWith = (batch: StreamMessage[], maybeStoredUpTo: number): PreparedTelemetry => {
-    const rows = new TelemetryRowBinary();
+    let payloadBytes = 0;
+    for (const m of batch) payloadBytes += m.data.length;
+    const rows = new TelemetryRowBinary(
+      undefined,
+      rowBytesPerPayloadByte === undefined ? undefined : Math.ceil(payloadBytes * rowBytesPerPayloadByte * 1.125),
+    );
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
     const quarantined: QuarantineRow[] = [];
@@ -239,6 +246,7 @@ export function telemetrySink(
         }
       }
     }
+    if (rows.rows > 0 && payloadBytes > 0) rowBytesPerPayloadByte = rows.bytes / payloadBytes;
     return { rows, suspect, redelivered, quarantined, partOf, met, freshSince, counts };
   };
   const prepare = (batch: StreamMessage[]) => {
