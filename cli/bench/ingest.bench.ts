@@ -369,10 +369,12 @@ process.stdout.write(
 process.stdout.write(
   `alarm rules on (power threshold and offline, per meter): ${fmt(ruleStats?.readings ?? 0)} readings evaluated, ${fmt(ruleStats?.conditions ?? 0)} conditions, ${fmt(alerts?.transitions ?? 0)} alert transitions stored\n`,
 );
-process.stdout.write(
-  `agent envelopes end to end, closed loop, ÷ the store's own insert rate, round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)}%`).join(", ")}; median ${(100 * median(ratios)).toFixed(0)}%\n`,
-);
-if (shares.length > 0) {
+if (rounds.length > 0) {
+  process.stdout.write(
+    `agent envelopes end to end, closed loop, ÷ the store's own insert rate, round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)}%`).join(", ")}; median ${(100 * median(ratios)).toFixed(0)}%\n`,
+  );
+}
+if (rounds.length > 0 && shares.length > 0) {
   const each = rounds.map((r, i) =>
     r.sustained === undefined
       ? `none of ${shares.map((s) => `${Math.round(s * 100)}%`).join(", ")}`
