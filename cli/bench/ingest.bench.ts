@@ -18,6 +18,7 @@ import { LifelineProcess, SERVICE_NODE_FLAGS } from "../chaos/lifeline-process.t
 import { freePort } from "../src/free-port.ts";
 import { parseJetStreamSync } from "../src/jetstream-sync-option.ts";
 import { median } from "./median.ts";
+import { mergesDone } from "./merges-done.ts";
 import { type FleetOptions, MeterFleet } from "./meter-fleet.ts";
 import { CpuMeter, memoryMiB } from "./process-usage.ts";
 
@@ -230,8 +231,6 @@ async function storeAlone(round: number): Promise<{ rows: number; seconds: numbe
   return JSON.parse(stdout) as { rows: number; seconds: number; cpu: number };
 }
 
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Background merges running in the processor's store, asked through its read-only SQL endpoint. */
 async function mergesRunning(): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${apiPort}/v1/sql`, {
@@ -252,13 +251,7 @@ async function mergesRunning(): Promise<number> {
  * was nearly enough.)
  */
 async function quiet(): Promise<number> {
-  const t0 = performance.now();
-  await settle(10_000);
-  for (let calm = 0; calm < 3 && performance.now() - t0 < 180_000; ) {
-    calm = (await mergesRunning()) === 0 ? calm + 1 : 0;
-    if (calm < 3) await settle(2_000);
-  }
-  return (performance.now() - t0) / 1000;
+  return (await mergesDone(mergesRunning, { firstMs: 10_000, everyMs: 2_000, capMs: 180_000 })) / 1000;
 }
 
 const shares = values["agent-shares"] === "" ? [] : values["agent-shares"].split(",").map(Number);

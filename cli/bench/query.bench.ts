@@ -23,6 +23,7 @@ import { buildApi } from "@lifeline/cloud-api";
 import { ChdbDriver, TelemetryStore } from "@lifeline/store";
 import { tableFromIPC } from "apache-arrow";
 import { median } from "./median.ts";
+import { mergesDone } from "./merges-done.ts";
 import {
   datasetEndMs,
   EXPORT_ROWS,
@@ -99,14 +100,12 @@ async function storage(store: TelemetryStore): Promise<Record<string, { rows: nu
  * most of its life, as PostgreSQL gets its VACUUM ANALYZE. Queries during the merges of a fresh
  * load were 2× slower.
  */
-async function settle(store: TelemetryStore): Promise<number> {
-  const t0 = performance.now();
-  for (let quiet = 0; quiet < 3 && performance.now() - t0 < 15 * 60_000; ) {
-    await new Promise((r) => setTimeout(r, 5_000));
+function settle(store: TelemetryStore): Promise<number> {
+  const running = async () => {
     const [row] = await store.driver.query<{ n: number }>("SELECT count() AS n FROM system.merges");
-    quiet = Number(row?.n ?? 0) === 0 ? quiet + 1 : 0;
-  }
-  return performance.now() - t0;
+    return Number(row?.n ?? 0);
+  };
+  return mergesDone(running, { firstMs: 5_000, everyMs: 5_000, capMs: 15 * 60_000 });
 }
 
 interface Measured {
