@@ -15,7 +15,10 @@ export interface NatsClusterOptions {
   /** Random by default, so that clusters started side by side never join each other by a stray route. */
   clusterName?: string;
   binary?: string;
-  /** How long every node may take to listen and JetStream to accept a stream replicated on all of them. */
+  /**
+   * How long every node may take to listen and JetStream to accept a stream replicated on all of
+   * them; default 120 s (up to six starts of `placementAttemptMs`).
+   */
   readyTimeoutMs?: number;
   /**
    * How long one start may wait for JetStream to place a stream on every node before the nodes
@@ -53,10 +56,11 @@ const PROBE_STREAM = "LIFELINE_CLUSTER_PROBE";
  * the same meta leader, and the leader answers "no suitable peers for placement" for as long as
  * it runs (120 s tried). Waiting does not help and a new start does, so a start that cannot place
  * the probe within `placementAttemptMs` is killed, its empty stores removed, and the nodes
- * started again on fresh ports until `readyTimeoutMs` has passed.
+ * started again on fresh ports until `readyTimeoutMs` has passed. Under a loaded CI machine three
+ * starts in a row stayed stuck once (2026-12-02, when 60 s allowed three): hence 120 s.
  */
 export async function startNatsCluster(options: NatsClusterOptions): Promise<NatsCluster> {
-  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const attemptMs = options.placementAttemptMs ?? 20_000;
   const deadline = Date.now() + readyTimeoutMs;
   const size = options.size ?? 3;

@@ -84,8 +84,8 @@ describe("JetStream's sync to disk (nats-server's jetstream.sync_interval)", () 
     expect(await syncsWhilePublishing(60_000, onTestFinished)).toBe(0);
   });
 
-  // 90 s: startNatsCluster may take up to 60 s (it starts afresh when a start is stuck).
-  it("a cluster's nodes take the same sync, and its replicated stream acknowledges", { timeout: 90_000 }, async ({
+  // 150 s: startNatsCluster may take up to 120 s (it starts afresh when a start is stuck).
+  it("a cluster's nodes take the same sync, and its replicated stream acknowledges", { timeout: 150_000 }, async ({
     onTestFinished,
   }) => {
     const dir = mkdtempSync(join(tmpdir(), "lifeline-js-sync-cluster-"));

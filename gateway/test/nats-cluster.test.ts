@@ -20,8 +20,8 @@ const IN_FLIGHT = 20;
 const KILL_AFTER = 1_000;
 const R3 = { ...DEFAULT_STREAM_LIMITS, replicas: 3 };
 
-/** A cluster may take up to startNatsCluster's 60 s to start (it starts afresh when stuck). */
-const CLUSTER_TEST_MS = 90_000;
+/** A cluster may take up to startNatsCluster's 120 s to start (it starts afresh when stuck). */
+const CLUSTER_TEST_MS = 150_000;
 
 const SCENARIOS = [
   { title: "the stream leader dies and the client's node stays up", kill: "leader", clientOn: "follower" },
