@@ -1,7 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodePack, type Envelope, isPackSubject, TELEMETRY_STREAM, telemetryTopic } from "@lifeline/contracts";
+import {
+  decodeEnvelope,
+  decodePack,
+  type Envelope,
+  encodeBinaryEnvelope,
+  isBinaryEnvelope,
+  isPackSubject,
+  TELEMETRY_STREAM,
+  telemetryTopic,
+} from "@lifeline/contracts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import mqtt from "mqtt";
@@ -61,8 +70,21 @@ async function stopServer(): Promise<void> {
   throw new Error(`nats-server ${server.pid} did not stop within 10 s`);
 }
 
+interface StoredEntry {
+  /** JSON as it came, or "binary" for an envelope in the binary form. */
+  form: "json" | "binary";
+  /** The envelope it holds, decoded (JSON.stringify'd, so that entries compare as strings). */
+  text: string;
+  resend: boolean;
+}
+
+function storedEntry(payload: Uint8Array, resend: boolean): StoredEntry {
+  const form = isBinaryEnvelope(payload) ? "binary" : "json";
+  return { form, text: JSON.stringify(decodeEnvelope(payload)), resend };
+}
+
 /** Every message in the telemetry stream: its subject and, for packs, the entries. */
-async function streamContents(): Promise<{ subject: string; entries: { text: string; resend: boolean }[] }[]> {
+async function streamContents(): Promise<{ subject: string; entries: StoredEntry[] }[]> {
   const jsm = await jetstreamManager(nats);
   const { state } = await jsm.streams.info(TELEMETRY_STREAM);
   const out = [];
@@ -70,8 +92,8 @@ async function streamContents(): Promise<{ subject: string; entries: { text: str
     const m = await jsm.streams.getMessage(TELEMETRY_STREAM, { seq });
     if (m === null) continue;
     const entries = isPackSubject(m.subject)
-      ? decodePack(m.data).map((e) => ({ text: Buffer.from(e.payload).toString(), resend: e.resend }))
-      : [{ text: Buffer.from(m.data).toString(), resend: false }];
+      ? decodePack(m.data).map((e) => storedEntry(e.payload, e.resend))
+      : [storedEntry(m.data, false)];
     out.push({ subject: m.subject, entries });
   }
   return out;
@@ -84,7 +106,7 @@ describe("the gateway packs many MQTT messages into one JetStream message", () =
   });
   afterAll(async () => gateway?.close());
 
-  it("stores every envelope once, in packs, and acknowledges each publish", async () => {
+  it("stores every envelope once, in packs and in the binary form, and acknowledges each publish", async () => {
     const clients = await Promise.all(
       [0, 1, 2, 3].map((c) => mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: `meter-${c}` })),
     );
@@ -108,7 +130,7 @@ describe("the gateway packs many MQTT messages into one JetStream message", () =
       expect(contents.every((m) => m.subject === "tlm._pack.water-1")).toBe(true);
       const packed = contents.flatMap((m) => m.entries.map((e) => e.text));
       expect(packed.sort()).toEqual([...sent].sort());
-      expect(contents.flatMap((m) => m.entries).every((e) => !e.resend)).toBe(true);
+      expect(contents.flatMap((m) => m.entries).every((e) => !e.resend && e.form === "binary")).toBe(true);
     } finally {
       await Promise.all(clients.map((c) => c.endAsync()));
     }
@@ -120,25 +142,59 @@ describe("the gateway packs many MQTT messages into one JetStream message", () =
       const e = envelope("pump-1", 7);
       await client.publishAsync(telemetryTopic(e), JSON.stringify(e), { qos: 1, dup: true });
       expect(await streamContents()).toEqual([
-        { subject: "tlm._pack.water-1", entries: [{ text: JSON.stringify(e), resend: true }] },
+        { subject: "tlm._pack.water-1", entries: [{ form: "binary", text: JSON.stringify(e), resend: true }] },
       ]);
     } finally {
       await client.endAsync();
     }
   });
 
-  it("publishes an envelope too large for a pack alone, under its own message id", async () => {
+  it("packs an envelope sent in the binary form as it came", async () => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: "agent-bin" });
+    try {
+      const e = envelope("pump-3", 4);
+      const sent = encodeBinaryEnvelope(e);
+      await client.publishAsync(telemetryTopic(e), sent, { qos: 1 });
+      const jsm = await jetstreamManager(nats);
+      const m = await jsm.streams.getMessage(TELEMETRY_STREAM, {
+        seq: (await jsm.streams.info(TELEMETRY_STREAM)).state.last_seq,
+      });
+      expect(decodePack(m?.data ?? new Uint8Array()).map((entry) => Buffer.from(entry.payload))).toEqual([sent]);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it("publishes an envelope too large for a pack alone, under its own message id, as it came", async () => {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: "agent-big" });
     try {
-      const big = envelope("pump-2", 1, 60); // about 4.5 kB, over the 4 kB pack limit
-      expect(JSON.stringify(big).length).toBeGreaterThan(4_096);
+      const big = envelope("pump-2", 1, 200); // over the 4 kB pack limit in either form
+      expect(encodeBinaryEnvelope(big).byteLength).toBeGreaterThan(4_096);
       await client.publishAsync(telemetryTopic(big), JSON.stringify(big), { qos: 1 });
       await client.publishAsync(telemetryTopic(big), JSON.stringify(big), { qos: 1 });
       const contents = await streamContents();
       expect(contents.map((m) => m.subject)).toEqual(["tlm.water-1.gw-w.pump-2"]);
+      expect(contents[0]?.entries).toEqual([{ form: "json", text: JSON.stringify(big), resend: false }]);
       expect(gateway.stats().duplicates).toBe(1);
     } finally {
       await client.endAsync();
+    }
+  });
+});
+
+describe("a gateway whose packs keep JSON (pack.binary false)", () => {
+  it("packs each envelope with the bytes its device sent", async () => {
+    const gateway = await startGateway({ nats, port: 0, profiles: false, pack: { binary: false } });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: "meter-json" });
+    try {
+      const e = envelope("meter-j", 2);
+      await client.publishAsync(telemetryTopic(e), JSON.stringify(e), { qos: 1 });
+      expect(await streamContents()).toEqual([
+        { subject: "tlm._pack.water-1", entries: [{ form: "json", text: JSON.stringify(e), resend: false }] },
+      ]);
+    } finally {
+      await client.endAsync();
+      await gateway.close();
     }
   });
 });
