@@ -7,10 +7,10 @@ import {
   MIN_SOURCE_TS,
   QUALITIES,
 } from "./envelope.ts";
-import { ID_PATTERN, METRIC_PATTERN } from "./identifiers.ts";
+import { isId as isIdString, isMetricName } from "./identifiers.ts";
 
 const QUALITY_SET: ReadonlySet<unknown> = new Set(QUALITIES);
-const isId = (v: unknown) => typeof v === "string" && ID_PATTERN.test(v);
+const isId = (v: unknown) => typeof v === "string" && isIdString(v);
 
 // The envelope's rules on its values, one place for both forms: the JSON check below and the
 // binary reader (`readCheckedBinaryEnvelope`), which meets the values already typed.
@@ -21,7 +21,7 @@ export const isEnvelopeSeq = (n: number): boolean => Number.isInteger(n) && n >=
 export const isReadingCount = (n: number): boolean => n >= 1 && n <= MAX_READINGS_PER_ENVELOPE;
 /** A source time: whole milliseconds within [2000, 2100]. */
 export const isSourceTs = (n: number): boolean => Number.isInteger(n) && n >= MIN_SOURCE_TS && n <= MAX_SOURCE_TS;
-export const isMetric = (s: string): boolean => METRIC_PATTERN.test(s);
+export const isMetric = (s: string): boolean => isMetricName(s);
 export const isUnit = (s: string): boolean => s.length <= MAX_UNIT_LENGTH;
 
 /**

@@ -193,6 +193,21 @@ describe("binary envelopes (LLB1)", () => {
     expect(Math.min(outcomes.accepted, outcomes.refused, outcomes.framing)).toBeGreaterThan(1_000);
   });
 
+  it("check each envelope's metrics afresh, whatever the envelope before held (one set of marks is reused)", () => {
+    // 70 distinct metrics: more than the marks first hold, so they grow; all pass.
+    const wide = {
+      ...meter,
+      readings: Array.from({ length: 70 }, (_, i) => ({ ...meter.readings[0], metric: `m${i}`, unit: `u${i}` })),
+    } as Envelope;
+    expect(readCheckedBinaryEnvelope(encodeBinaryEnvelope(wide))?.readings.length).toBe(70);
+    // Then a bad metric and a bad unit at the indexes that passed just before: refused.
+    const badMetric = { ...meter, readings: [{ ...meter.readings[0], metric: "no/slash" }] } as Envelope;
+    expect(readCheckedBinaryEnvelope(encodeBinaryEnvelope(badMetric))).toBeUndefined();
+    const badUnit = { ...meter, readings: [{ ...meter.readings[0], unit: "u".repeat(33) }] } as Envelope;
+    expect(readCheckedBinaryEnvelope(encodeBinaryEnvelope(badUnit))).toBeUndefined();
+    expect(readCheckedBinaryEnvelope(encodeBinaryEnvelope(meter))).toEqual(meter);
+  });
+
   it("decode many different strings right (the interned strings are looked up by content)", () => {
     for (let i = 0; i < 20_000; i++) {
       const device = `d-${(i * 7_919).toString(36)}`;
