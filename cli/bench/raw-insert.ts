@@ -2,11 +2,11 @@
 // Usage: node --import tsx raw-insert.ts DIR ROWS BATCH [IN_FLIGHT] → one JSON line {rows, seconds, cpu}.
 //
 // Every batch is built before the clock starts, from envelopes the way the stream processor builds
-// it (RowBinary): what is timed is the store alone. (Building the next batch while one inserted was
+// it (a Native block): what is timed is the store alone. (Building the next batch while one inserted was
 // the first design; once chdb read inserts from a file, building TabSeparated text took longer
 // than inserting it, and the figure measured the builder.)
 import type { Envelope } from "@lifeline/contracts";
-import { ChdbDriver, TelemetryRowBinary, TelemetryStore } from "@lifeline/store";
+import { ChdbDriver, TelemetryNative, TelemetryStore } from "@lifeline/store";
 
 const [dir, rowsArg, batchArg, inFlightArg] = process.argv.slice(2);
 const total = Number(rowsArg ?? 3_000_000);
@@ -21,11 +21,11 @@ const METRICS = [
 ] as const;
 
 /** 1,000 smart meters, 3 readings a message, a message per meter per second of source time. */
-function buildBatches(): TelemetryRowBinary[] {
-  const batches: TelemetryRowBinary[] = [];
+function buildBatches(): TelemetryNative[] {
+  const batches: TelemetryNative[] = [];
   let seq = 0;
   for (let built = 0; built < total; built += batchSize) {
-    const batch = new TelemetryRowBinary(batchSize);
+    const batch = new TelemetryNative(batchSize);
     for (let i = 0; i < batchSize; i += METRICS.length, seq++) {
       const meter = `meter-${seq % 1000}`;
       const envelope: Envelope = {

@@ -7,6 +7,7 @@ import { type ChdbResult, Session } from "chdb";
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { checkIdentifiers, lineCount, settingsClause, stringLiteral } from "./insert-sql.ts";
 import { StoreError } from "./store-error.ts";
+import { nativeColumns } from "./telemetry-native.ts";
 import { rowBinaryColumns } from "./telemetry-row-binary.ts";
 
 const emptiedInsertDirs = new Set<string>();
@@ -86,6 +87,15 @@ export class ChdbDriver implements ClickHouseDriver {
     onDisk?: string,
   ): Promise<void> {
     return this.#insertFile(table, () => rowBinaryColumns(rows), rows, "RowBinaryWithNamesAndTypes", settings, onDisk);
+  }
+
+  insertNative(
+    table: string,
+    rows: Buffer,
+    settings: Record<string, string | number> = {},
+    onDisk?: string,
+  ): Promise<void> {
+    return this.#insertFile(table, () => nativeColumns(rows), rows, "Native", settings, onDisk);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
 import type { ClickHouseDriver } from "./clickhouse-driver.ts";
 import { checkIdentifiers, lineCount } from "./insert-sql.ts";
 import { StoreError } from "./store-error.ts";
+import { nativeColumns } from "./telemetry-native.ts";
 import { rowBinaryColumns } from "./telemetry-row-binary.ts";
 
 export interface ClickHouseHttpOptions {
@@ -146,17 +147,38 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
   }
 
   /** `onDisk` is not used: the rows are sent in the request. */
-  async insertRowBinary(
+  insertRowBinary(
     table: string,
     rows: Buffer,
     settings: Record<string, string | number> = {},
     _onDisk?: string,
   ): Promise<void> {
+    return this.#insertBytes(table, () => rowBinaryColumns(rows), rows, "RowBinaryWithNamesAndTypes", settings);
+  }
+
+  /** `onDisk` is not used: the rows are sent in the request. */
+  insertNative(
+    table: string,
+    rows: Buffer,
+    settings: Record<string, string | number> = {},
+    _onDisk?: string,
+  ): Promise<void> {
+    return this.#insertBytes(table, () => nativeColumns(rows), rows, "Native", settings);
+  }
+
+  async #insertBytes(
+    table: string,
+    /** Called inside the error handling: a header that cannot be read fails the insert. */
+    columns: () => readonly string[],
+    rows: Buffer,
+    format: string,
+    settings: Record<string, string | number>,
+  ): Promise<void> {
     const client = this.#open();
     try {
-      const names = checkIdentifiers(table, rowBinaryColumns(rows));
+      const names = checkIdentifiers(table, columns());
       const result = await client.exec({
-        query: `INSERT INTO ${table} (${names.join(", ")}) FORMAT RowBinaryWithNamesAndTypes`,
+        query: `INSERT INTO ${table} (${names.join(", ")}) FORMAT ${format}`,
         values: Readable.from([rows], { objectMode: false }),
         clickhouse_settings: settings,
       });

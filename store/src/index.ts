@@ -48,6 +48,7 @@ export {
 export { type SeriesSqlOptions, seriesSql } from "./series-sql.ts";
 export { StoreError, type StoreErrorCode } from "./store-error.ts";
 export { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
+export { nativeColumns, TELEMETRY_NATIVE_COLUMNS, TelemetryNative } from "./telemetry-native.ts";
 export { rowBinaryColumns, TELEMETRY_ROW_BINARY_COLUMNS, TelemetryRowBinary } from "./telemetry-row-binary.ts";
 export {
   envelopeRows,

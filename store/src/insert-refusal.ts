@@ -23,13 +23,14 @@ const DATA_REFUSED = new Map<number, string>([
 
 /**
  * Why an insert failed for good, when it did: its rows do not parse, do not fit the table's
- * columns (a malformed RowBinary header included), or break one of its constraints. Undefined for
+ * columns (a malformed RowBinary header or Native block included), or break one of its constraints. Undefined for
  * anything that may pass when sent again (ClickHouse gone, a timeout, too many parts). Both
  * drivers put ClickHouse's `Code: N` in their messages.
  */
 export function insertRefusal(error: unknown): string | undefined {
   if (!(error instanceof StoreError) || error.code !== "STORE_INSERT_FAILED") return undefined;
-  if (error.cause instanceof StoreError && error.cause.code === "STORE_ROWBINARY_MALFORMED") return error.message;
+  const malformed = ["STORE_ROWBINARY_MALFORMED", "STORE_NATIVE_MALFORMED"];
+  if (error.cause instanceof StoreError && malformed.includes(error.cause.code)) return error.message;
   const code = /Code: (\d+)\./.exec(error.message)?.[1];
   return code !== undefined && DATA_REFUSED.has(Number(code)) ? error.message : undefined;
 }

@@ -5,6 +5,8 @@ import { TELEMETRY_COLUMNS } from "./telemetry-rows.ts";
 
 /** The rows of one telemetry insert, as the stream processor wrote them down before sending it. */
 export type InsertRows =
+  | { format: "Native"; bytes: Buffer }
+  /** `RowBinaryWithNamesAndTypes`, as versions before 2026-12-02 wrote them. */
   | { format: "RowBinary"; bytes: Buffer }
   /** TabSeparated in `columns` order (default {@link TELEMETRY_COLUMNS}), as earlier versions wrote them. */
   | { format: "TabSeparated"; bytes: Buffer; columns?: readonly string[] | undefined };
@@ -145,9 +147,9 @@ export async function repairInsert(driver: ClickHouseDriver, rows: InsertRows): 
     await driver.exec(`CREATE TABLE ${BATCH} AS telemetry`);
     const plain = { insert_deduplicate: 0 };
     try {
-      await (rows.format === "RowBinary"
-        ? driver.insertRowBinary(BATCH, rows.bytes, plain)
-        : driver.insertTabSeparated(BATCH, rows.columns ?? TELEMETRY_COLUMNS, rows.bytes, plain));
+      if (rows.format === "Native") await driver.insertNative(BATCH, rows.bytes, plain);
+      else if (rows.format === "RowBinary") await driver.insertRowBinary(BATCH, rows.bytes, plain);
+      else await driver.insertTabSeparated(BATCH, rows.columns ?? TELEMETRY_COLUMNS, rows.bytes, plain);
     } catch (error) {
       // Rows that do not parse or fit fail here, as they would inserted into telemetry: said so,
       // with the same code and cause (what `insertRefusal` reads), not in the scratch table's name.

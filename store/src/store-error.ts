@@ -13,6 +13,8 @@ export type StoreErrorCode =
   | "STORE_NATIVE_TRUNCATED"
   /** A RowBinary batch whose header does not say what its columns are. */
   | "STORE_ROWBINARY_MALFORMED"
+  /** A Native block to insert that does not say what its columns are, or ends before they do. */
+  | "STORE_NATIVE_MALFORMED"
   /** Series on one time axis would make more cells than the answer's limit (`seriesGrid`). */
   | "STORE_GRID_TOO_LARGE";
 

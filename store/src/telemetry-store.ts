@@ -16,7 +16,7 @@ import {
 } from "./series-query.ts";
 import { StoreError } from "./store-error.ts";
 import { type ExportFormat, type ExportQuery, exportSql } from "./telemetry-export.ts";
-import { TelemetryRowBinary } from "./telemetry-row-binary.ts";
+import { TelemetryNative } from "./telemetry-native.ts";
 import {
   escapeTsv,
   type QuarantineRow,
@@ -57,27 +57,38 @@ export class TelemetryStore {
 
   /** Inserts readings under a deduplication token; returns how many were handed over. */
   insertTelemetry(rows: readonly TelemetryRow[], dedupToken: string): Promise<number> {
-    return this.insertTelemetryBatch(TelemetryRowBinary.fromRows(rows), dedupToken);
+    return this.insertTelemetryBatch(TelemetryNative.fromRows(rows), dedupToken);
   }
 
   /**
-   * Inserts readings gathered as bytes (see {@link TelemetryRowBinary}), the stream processor's
-   * path. Returns the readings handed over — committed, or dropped as a batch already written.
-   * (ClickHouse's own count would include the rows the materialized views wrote into the rollups.)
+   * Inserts readings gathered as a Native block (see {@link TelemetryNative}), the stream
+   * processor's path. Returns the readings handed over — committed, or dropped as a batch already
+   * written. (ClickHouse's own count would include the rows the materialized views wrote into the
+   * rollups.)
    */
-  async insertTelemetryBatch(batch: TelemetryRowBinary, dedupToken: string): Promise<number> {
+  async insertTelemetryBatch(batch: TelemetryNative, dedupToken: string): Promise<number> {
     if (batch.rows === 0) return 0;
-    await this.insertTelemetryBinary(batch.toBuffer(), dedupToken);
+    await this.insertTelemetryNative(batch.toBuffer(), dedupToken);
     return batch.rows;
   }
 
   /**
-   * Inserts a batch's bytes (`RowBinaryWithNamesAndTypes`, as {@link TelemetryRowBinary} makes
-   * them, also when written down by an earlier run) under a deduplication token. The same block
-   * sent again under the same token is dropped by the raw table, and each materialized view checks
-   * its own part (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut off between
-   * the raw part and the rollups is completed, not doubled, by sending it again. `onDisk`: a file
-   * holding exactly these bytes, which the driver may read instead of writing them again.
+   * Inserts a batch's bytes (a `Native` block, as {@link TelemetryNative} makes it) under a
+   * deduplication token. The same block sent again under the same token is dropped by the raw
+   * table, and each materialized view checks its own part
+   * (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut off between the raw part
+   * and the rollups is completed, not doubled, by sending it again. `onDisk`: a file holding
+   * exactly these bytes, which the driver may read instead of writing them again.
+   */
+  async insertTelemetryNative(bytes: Buffer, dedupToken: string, onDisk?: string): Promise<void> {
+    if (bytes.length === 0) return;
+    await this.driver.insertNative("telemetry", bytes, this.#dedup(dedupToken), onDisk);
+  }
+
+  /**
+   * Inserts `RowBinaryWithNamesAndTypes` bytes (as {@link TelemetryRowBinary} makes them: what
+   * versions before 2026-12-02 wrote their inserts down as) under a deduplication token, as
+   * {@link insertTelemetryNative}.
    */
   async insertTelemetryBinary(bytes: Buffer, dedupToken: string, onDisk?: string): Promise<void> {
     if (bytes.length === 0) return;
@@ -109,9 +120,9 @@ export class TelemetryStore {
       await this.#whileRunning(token);
       return repairInsert(this.driver, rows);
     }
-    await (rows.format === "RowBinary"
-      ? this.insertTelemetryBinary(rows.bytes, token)
-      : this.insertTelemetryText(rows.bytes, token, rows.columns));
+    if (rows.format === "Native") await this.insertTelemetryNative(rows.bytes, token);
+    else if (rows.format === "RowBinary") await this.insertTelemetryBinary(rows.bytes, token);
+    else await this.insertTelemetryText(rows.bytes, token, rows.columns);
     return undefined;
   }
 

@@ -121,6 +121,26 @@ function kvRowBinary(rows: [id: number, name: string, score: number][]): Buffer 
   return Buffer.concat(parts);
 }
 
+/** A `Native` block for (id UInt64, name String, score Float64), encoded by hand: column by column. */
+function kvNative(rows: [id: number, name: string, score: number][]): Buffer {
+  const text = (s: string) => {
+    const bytes = Buffer.from(s);
+    return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+  };
+  const ids = Buffer.alloc(8 * rows.length);
+  const scores = Buffer.alloc(8 * rows.length);
+  rows.forEach(([id, , score], i) => {
+    ids.writeBigUInt64LE(BigInt(id), 8 * i);
+    scores.writeDoubleLE(score, 8 * i);
+  });
+  return Buffer.concat([
+    Buffer.from([3, rows.length]),
+    ...[text("id"), text("UInt64"), ids],
+    ...[text("name"), text("String"), ...rows.map(([, name]) => text(name))],
+    ...[text("score"), text("Float64"), scores],
+  ]);
+}
+
 describe.each(subjects)("ClickHouseDriver contract: $name", (subject) => {
   let driver: ClickHouseDriver;
   let dispose: (() => Promise<void>) | undefined;
@@ -239,6 +259,27 @@ describe.each(subjects)("ClickHouseDriver contract: $name", (subject) => {
     const bad = await failureOf(driver.insertRowBinary("binary_rows", rows.subarray(0, rows.length - 3)));
     expect(bad.code).toBe("STORE_INSERT_FAILED");
     expect(await driver.query("SELECT count() AS n FROM binary_rows")).toEqual([{ n: 2 }]);
+  });
+
+  it("inserts a Native block into the columns it names, a repeat under its token once", async () => {
+    await driver.exec(
+      `CREATE TABLE native_rows (id UInt64, name LowCardinality(String), score Float64, extra UInt8 DEFAULT 7)
+       ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`,
+    );
+    const rows = kvNative([
+      [2570, "line\nfeed\0nul", -0.5],
+      [2 ** 53 - 1, "✓", 1e-300],
+    ]);
+    const token = { insert_deduplication_token: "native-1" };
+    await driver.insertNative("native_rows", rows, token);
+    await driver.insertNative("native_rows", rows, token);
+    expect(await driver.query("SELECT toString(id) AS id, name, score, extra FROM native_rows ORDER BY id")).toEqual([
+      { id: "2570", name: "line\nfeed\0nul", score: -0.5, extra: 7 },
+      { id: String(2 ** 53 - 1), name: "✓", score: 1e-300, extra: 7 },
+    ]);
+    const bad = await failureOf(driver.insertNative("native_rows", rows.subarray(0, rows.length - 3)));
+    expect(bad.code).toBe("STORE_INSERT_FAILED");
+    expect(await driver.query("SELECT count() AS n FROM native_rows")).toEqual([{ n: 2 }]);
   });
 
   it("stores a batch repeated with the same deduplication token once", async () => {

@@ -52,7 +52,7 @@ describe("TelemetryRowBinary", () => {
     const batch = new TelemetryRowBinary();
     batch.addEnvelope(envelope, 2 ** 50 + 1);
     expect(batch.rows).toBe(3);
-    expect(await store.insertTelemetryBatch(batch, "rb-1")).toBe(3);
+    await store.insertTelemetryBinary(batch.toBuffer(), "rb-1");
     await store.insertTelemetryBinary(batch.toBuffer(), "rb-1");
     const common = {
       site: "pipe-2",
@@ -112,7 +112,7 @@ describe("TelemetryRowBinary", () => {
       sized.addEnvelope(many, 77);
       expect(sized.toBuffer().equals(fromEnvelope.toBuffer())).toBe(true);
     }
-    await store.insertTelemetryBatch(fromRows, "rb-2");
+    await store.insertTelemetryBinary(fromRows.toBuffer(), "rb-2");
     const sums = await store.driver.query<{ n: number; total: number }>(
       "SELECT count() AS n, sum(value) AS total FROM telemetry WHERE site = 'pipe-3'",
     );

@@ -3,22 +3,25 @@ import { join } from "node:path";
 import { mkdirDurably, writeFileDurably, writeFileDurablyAsync } from "@lifeline/durable-fs";
 
 /**
- * One insert written down before it was sent: its deduplication token and its exact rows, as
- * `RowBinaryWithNamesAndTypes` (a header names the columns and their types), or as TabSeparated in
- * files of earlier versions, with the columns they fill (undefined in files of the first version,
- * which did not write them: its telemetry columns, in today's order).
+ * One insert written down before it was sent: its deduplication token and its exact rows, as a
+ * `Native` block (it names its columns and their types); in files of earlier versions as
+ * `RowBinaryWithNamesAndTypes`, or as TabSeparated with the columns they fill (undefined in files
+ * of the first version, which did not write them: its telemetry columns, in today's order).
  */
 export type PendingInsert =
+  | { format: "Native"; token: string; bytes: Buffer; file: string }
   | { format: "RowBinary"; token: string; bytes: Buffer; file: string }
   | { format: "TabSeparated"; token: string; columns: readonly string[] | undefined; bytes: Buffer; file: string };
 
-/** `RowBinaryWithNamesAndTypes`: what this version writes. */
+/** A `Native` block: what this version writes. */
+const NATIVE = ".native";
+/** `RowBinaryWithNamesAndTypes` (versions before 2026-12-02). */
 const BINARY = ".rbn";
 /** TabSeparated whose first line names the columns (the second version). */
 const NAMED_TEXT = ".tsvn";
 /** TabSeparated rows only (the first version). */
 const TEXT = ".tsv";
-const SUFFIXES = [BINARY, NAMED_TEXT, TEXT];
+const SUFFIXES = [NATIVE, BINARY, NAMED_TEXT, TEXT];
 /** Where inserts ClickHouse refused for good are kept, each with a `.reason.txt`. */
 const REFUSED = "refused";
 const REASON = ".reason.txt";
@@ -76,7 +79,7 @@ export class PendingInserts {
   }
 
   /**
-   * Writes an insert down (`RowBinaryWithNamesAndTypes`); call before sending it. On disk when it
+   * Writes an insert down (a `Native` block); call before sending it. On disk when it
    * returns — the file, then its name in the folder: a power cut during the insert leaves tables
    * that hold a prefix of it (each part is synced before the next, migration 4), and only this file
    * can complete the rest once the redelivered batch is found in raw. Forgetting it is not synced:
@@ -125,7 +128,7 @@ export class PendingInserts {
 
   /** A new file's name: the time in it orders what a restart completes; the token may hold any character. */
   #newFile(token: string): string {
-    return join(this.#dir, `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${BINARY}`);
+    return join(this.#dir, `${Date.now().toString().padStart(15, "0")}-${encodeURIComponent(token)}${NATIVE}`);
   }
 
   /** Forgets an insert ClickHouse has committed (or one written ahead that is not needed). */
@@ -214,6 +217,7 @@ export class PendingInserts {
     const bytes = readFileSync(file);
     const suffix = SUFFIXES.find((candidate) => name.endsWith(candidate)) as string;
     const token = decodeURIComponent(name.slice(name.indexOf("-") + 1, -suffix.length));
+    if (suffix === NATIVE) return { format: "Native", token, bytes, file };
     if (suffix === BINARY) return { format: "RowBinary", token, bytes, file };
     if (suffix === TEXT) return { format: "TabSeparated", token, columns: undefined, bytes, file };
     const end = bytes.indexOf(10);

@@ -1,5 +1,5 @@
 import { decodeEnvelope } from "@lifeline/contracts";
-import { insertRefusal, type TelemetryRow, TelemetryRowBinary, type TelemetryStore } from "@lifeline/store";
+import { insertRefusal, TelemetryNative, type TelemetryRow, type TelemetryStore } from "@lifeline/store";
 import type { StreamMessage } from "./jetstream-puller.ts";
 import type { PendingInserts } from "./pending-inserts.ts";
 
@@ -58,7 +58,7 @@ export async function isolateRefused(
       for (const part of group.parts) refused.push({ part, reason: `${lastReason} (not isolated further)` });
       continue;
     }
-    const batch = new TelemetryRowBinary();
+    const batch = new TelemetryNative();
     for (const part of group.parts) {
       if (part.rows === undefined) batch.addEnvelope(decodeEnvelope(part.payload), part.message.seq);
       else for (const row of part.rows) batch.addRow(row);
@@ -69,7 +69,7 @@ export async function isolateRefused(
     inserts++;
     options.pending?.write(group.token, bytes);
     try {
-      await store.insertTelemetryBinary(bytes, group.token);
+      await store.insertTelemetryNative(bytes, group.token);
       rows += batch.rows;
     } catch (error) {
       const why = insertRefusal(error);

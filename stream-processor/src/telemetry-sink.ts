@@ -12,8 +12,8 @@ import {
   identityOf,
   insertRefusal,
   type QuarantineRow,
+  TelemetryNative,
   type TelemetryRow,
-  TelemetryRowBinary,
   type TelemetryStore,
 } from "@lifeline/store";
 import { dedupToken } from "./dedup-token.ts";
@@ -106,7 +106,7 @@ export function emptyTelemetrySinkStats(): TelemetrySinkStats {
  * prepared again is not counted twice.
  */
 export interface PreparedTelemetry {
-  readonly rows: TelemetryRowBinary;
+  readonly rows: TelemetryNative;
   /** Rows that might have been stored before: looked up by identity before they are added. */
   readonly suspect: TelemetryRow[];
   /** Rows of redelivered messages: looked up by stream sequence first. */
@@ -170,16 +170,15 @@ export function telemetrySink(
    * them), with the envelopes each holds: sent again before the next batch, they are stored then.
    */
   const unconfirmed = new Map<string, PreparedTelemetry["met"]>();
-  /** RowBinary bytes per byte of payload in the last batch: the next one's memory is sized by it. */
-  let rowBytesPerPayloadByte: number | undefined;
+  /** Rows per byte of payload in the last batch: the next one's columns are sized by it. */
+  let rowsPerPayloadByte: number | undefined;
 
   /** Readings at or before `maybeStoredUpTo` (source time) may be stored already: they are looked up. */
   const prepareWith = (batch: StreamMessage[], maybeStoredUpTo: number): PreparedTelemetry => {
     let payloadBytes = 0;
     for (const m of batch) payloadBytes += m.data.length;
-    const rows = new TelemetryRowBinary(
-      undefined,
-      rowBytesPerPayloadByte === undefined ? undefined : Math.ceil(payloadBytes * rowBytesPerPayloadByte * 1.125),
+    const rows = new TelemetryNative(
+      rowsPerPayloadByte === undefined ? undefined : Math.ceil(payloadBytes * rowsPerPayloadByte * 1.125),
     );
     const suspect: TelemetryRow[] = [];
     const redelivered: TelemetryRow[] = [];
@@ -246,7 +245,7 @@ export function telemetrySink(
         }
       }
     }
-    if (rows.rows > 0 && payloadBytes > 0) rowBytesPerPayloadByte = rows.bytes / payloadBytes;
+    if (rows.rows > 0 && payloadBytes > 0) rowsPerPayloadByte = rows.rows / payloadBytes;
     return { rows, suspect, redelivered, quarantined, partOf, met, freshSince, counts };
   };
   const prepare = (batch: StreamMessage[]) => {
@@ -364,7 +363,7 @@ export function telemetrySink(
     let storedRows = rows.rows;
     const refused = new Set<BatchPart>();
     try {
-      await store.insertTelemetryBinary(bytes, token, onDisk);
+      await store.insertTelemetryNative(bytes, token, onDisk);
     } catch (error) {
       const why = insertRefusal(error);
       if (why === undefined) throw error; // may pass later: the batch is not acknowledged and comes back

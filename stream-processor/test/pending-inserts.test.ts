@@ -10,6 +10,7 @@ import {
   ChdbDriver,
   envelopeRows,
   TELEMETRY_COLUMNS,
+  TelemetryNative,
   TelemetryRowBinary,
   TelemetryStore,
   toTabSeparated,
@@ -47,7 +48,7 @@ const messages = (envelopes: Envelope[], redelivered: boolean) => streamMessages
 /** The insert the sink makes of the envelopes delivered fresh: its token and its bytes. */
 function insertOf(envelopes: Envelope[]): { token: string; bytes: Buffer } {
   const batch = messages(envelopes, false);
-  const rows = new TelemetryRowBinary();
+  const rows = new TelemetryNative();
   for (const m of batch) rows.addEnvelope(JSON.parse(Buffer.from(m.data).toString()) as Envelope, m.seq);
   return { token: dedupToken("tlm", batch), bytes: rows.toBuffer() };
 }
@@ -81,7 +82,7 @@ describe("an insert written down", () => {
       ...[process.execPath, "--import", "tsx", child, pendingDir],
     ]);
     const calls = tracedCalls(trace, pendingDir);
-    const file = "DIR/000000000000000-tlm%3A1-2%3A2%3Aabc.rbn";
+    const file = "DIR/000000000000000-tlm%3A1-2%3A2%3Aabc.native";
     expect(calls.map((c) => c.replaceAll(/\/\d{15}-/g, "/000000000000000-"))).toEqual([
       `fsync(<${file}.tmp>) = 0`,
       `rename("${file}.tmp", "${file}") = 0`,
@@ -126,7 +127,7 @@ describe("an insert written ahead", () => {
     expect(readdirSync(pendingDir)).toEqual([]);
 
     const failed = insertOf([envelope(63)]);
-    const name = `000000000000001-${encodeURIComponent(failed.token)}.rbn`;
+    const name = `000000000000001-${encodeURIComponent(failed.token)}.native`;
     mkdirSync(join(pendingDir, `${name}.tmp`)); // not writable
     vi.spyOn(Date, "now").mockReturnValueOnce(1);
     await expect(pending.writeAhead(failed.token, failed.bytes)).rejects.toThrow(/EISDIR/);
@@ -151,10 +152,10 @@ describe("an insert written ahead", () => {
     const pendingDir = join(dir, "pending-ahead-3");
     const inserts: { onDisk: string | undefined; same: boolean; files: number }[] = [];
     const seen = await TelemetryStore.open(store.driver);
-    seen.insertTelemetryBinary = async (bytes: Buffer, token: string, onDisk?: string) => {
+    seen.insertTelemetryNative = async (bytes: Buffer, token: string, onDisk?: string) => {
       const same = onDisk !== undefined && Buffer.compare(readFileSync(onDisk), bytes) === 0;
       inserts.push({ onDisk: onDisk?.replace(pendingDir, "DIR"), same, files: readdirSync(pendingDir).length });
-      return store.insertTelemetryBinary(bytes, token, onDisk);
+      return store.insertTelemetryNative(bytes, token, onDisk);
     };
     const stats = emptyTelemetrySinkStats();
     const sink = telemetrySink(seen, stats, {
@@ -197,7 +198,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     new PendingInserts(pendingDir).write(token, bytes);
     await store.driver.query("DETACH TABLE telemetry_1m_mv");
     try {
-      await store.insertTelemetryBinary(bytes, token);
+      await store.insertTelemetryNative(bytes, token);
     } finally {
       await store.driver.query("ATTACH TABLE telemetry_1m_mv");
     }
@@ -253,7 +254,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
       ).map((p) => p.path);
     await store.driver.exec("SYSTEM STOP MERGES telemetry_1m");
     const before = new Set(await minuteParts());
-    await store.insertTelemetryBinary(bytes, token);
+    await store.insertTelemetryNative(bytes, token);
     const lost = (await minuteParts()).filter((p) => !before.has(p));
     expect(lost).toHaveLength(1);
     await store.close();
@@ -301,12 +302,12 @@ describe("an insert cut off between the raw table and the rollups", () => {
     // as one cut off by a timeout after the server wrote the raw part.
     let failNext = true;
     const flaky = await TelemetryStore.open(store.driver);
-    flaky.insertTelemetryBinary = async (bytes: Buffer, token: string) => {
-      if (!failNext) return store.insertTelemetryBinary(bytes, token);
+    flaky.insertTelemetryNative = async (bytes: Buffer, token: string) => {
+      if (!failNext) return store.insertTelemetryNative(bytes, token);
       failNext = false;
       await store.driver.query("DETACH TABLE telemetry_1m_mv");
       try {
-        await store.insertTelemetryBinary(bytes, token);
+        await store.insertTelemetryNative(bytes, token);
       } finally {
         await store.driver.query("ATTACH TABLE telemetry_1m_mv");
       }
@@ -347,8 +348,8 @@ describe("an insert cut off between the raw table and the rollups", () => {
     // The second telemetry insert commits, then its caller hears a timeout.
     let failNext = false;
     const flaky = await TelemetryStore.open(store.driver);
-    flaky.insertTelemetryBinary = async (bytes: Buffer, token: string) => {
-      await store.insertTelemetryBinary(bytes, token);
+    flaky.insertTelemetryNative = async (bytes: Buffer, token: string) => {
+      await store.insertTelemetryNative(bytes, token);
       if (failNext) {
         failNext = false;
         throw new Error("timed out");

@@ -63,7 +63,7 @@ describe("a batch ClickHouse refuses for good", () => {
       replayCheckAfterMs: 2 * 3_600_000,
       pending: new PendingInserts(pendingDir),
     });
-    const inserts = vi.spyOn(store, "insertTelemetryBinary");
+    const inserts = vi.spyOn(store, "insertTelemetryNative");
     await sink(messages(envelopes));
     // The batch, then halves 16 → 8 → 4 → 2 → 1: two inserts a level.
     expect(inserts).toHaveBeenCalledTimes(1 + 2 * 4);
@@ -102,7 +102,7 @@ describe("a batch ClickHouse refuses for good", () => {
     const envelopes = Array.from({ length: 40 }, (_, i) => envelope(site, i + 1, 2e6 + i));
     const stats = emptyTelemetrySinkStats();
     const sink = telemetrySink(store, stats, { replayCheckAfterMs: 2 * 3_600_000 });
-    const inserts = vi.spyOn(store, "insertTelemetryBinary");
+    const inserts = vi.spyOn(store, "insertTelemetryNative");
     await sink(messages(envelopes));
     expect(inserts).toHaveBeenCalledTimes(1 + 32);
     inserts.mockRestore();
