@@ -1,6 +1,6 @@
 import { endianness } from "node:os";
 import type { Envelope } from "@lifeline/contracts";
-import { StoreError } from "./store-error.ts";
+import { HeaderReader, leb128Length, writeLeb128 } from "./leb128.ts";
 import type { TelemetryRow } from "./telemetry-rows.ts";
 
 /**
@@ -86,7 +86,7 @@ export class TelemetryNative {
     this.#seq = new Float64Array(this.#capacity);
     this.#idx = new Uint16Array(this.#capacity);
     this.#streamSeq = new Float64Array(this.#capacity);
-    this.#bytes = varintLength(TELEMETRY_NATIVE_COLUMNS.length);
+    this.#bytes = leb128Length(TELEMETRY_NATIVE_COLUMNS.length);
     for (const [name, type] of TELEMETRY_NATIVE_COLUMNS) {
       this.#bytes += stringLength(Buffer.byteLength(name)) + stringLength(Buffer.byteLength(type));
     }
@@ -104,7 +104,7 @@ export class TelemetryNative {
 
   /** Bytes of the block {@link toBuffer} writes. */
   get bytes(): number {
-    return this.#bytes + varintLength(this.#rows);
+    return this.#bytes + leb128Length(this.#rows);
   }
 
   /** An envelope's readings as rows; what they share (site, gateway, device, boot id) is looked up once. */
@@ -138,8 +138,8 @@ export class TelemetryNative {
     const n = this.#rows;
     const out = Buffer.allocUnsafe(this.bytes);
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    let at = writeVarint(out, 0, TELEMETRY_NATIVE_COLUMNS.length);
-    at = writeVarint(out, at, n);
+    let at = writeLeb128(out, 0, TELEMETRY_NATIVE_COLUMNS.length);
+    at = writeLeb128(out, at, n);
     for (const [name, type] of TELEMETRY_NATIVE_COLUMNS) {
       at = writeString(out, at, name);
       at = writeString(out, at, type);
@@ -226,7 +226,7 @@ export class TelemetryNative {
     if (key === undefined) {
       const bytes = Buffer.from(text, "utf8");
       const encoded = Buffer.allocUnsafe(stringLength(bytes.length));
-      bytes.copy(encoded, writeVarint(encoded, 0, bytes.length));
+      bytes.copy(encoded, writeLeb128(encoded, 0, bytes.length));
       key = this.#encoded.push(encoded) - 1;
       this.#stringKeys.set(text, key);
     }
@@ -296,25 +296,12 @@ function writeFloat64s(out: Buffer, view: DataView, at: number, values: Float64A
 
 function writeString(out: Buffer, at: number, text: string): number {
   const n = Buffer.byteLength(text);
-  at = writeVarint(out, at, n);
+  at = writeLeb128(out, at, n);
   return at + out.write(text, at, "utf8");
 }
 
-/** An unsigned LEB128 varint: how Native writes counts and string lengths. */
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) out[at++] = (n & 0x7f) | 0x80;
-  out[at++] = n;
-  return at;
-}
-
-function varintLength(n: number): number {
-  let length = 1;
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) length++;
-  return length;
-}
-
 function stringLength(bytes: number): number {
-  return varintLength(bytes) + bytes;
+  return leb128Length(bytes) + bytes;
 }
 
 /** Bytes of one value of each fixed-width type a Native block may hold here. */
@@ -332,46 +319,24 @@ function fixedWidth(type: string): number | undefined {
  * whose values it cannot step over.
  */
 export function nativeColumns(bytes: Uint8Array): string[] {
-  let at = 0;
-  const varint = (): number => {
-    let n = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      if (byte === undefined || shift > 28) throw malformed("the block is cut short");
-      n += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return n;
-    }
-  };
-  const text = (): string => {
-    const length = varint();
-    if (at + length > bytes.length) throw malformed("the block is cut short");
-    const s = Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8");
-    at += length;
-    return s;
-  };
-  const count = varint();
-  const rows = varint();
+  const r = new HeaderReader(bytes, "STORE_NATIVE_MALFORMED", "Native block: the block is cut short");
+  const count = r.varint();
+  const rows = r.varint();
   const names: string[] = [];
   for (let c = 0; c < count; c++) {
-    const start = at;
-    names.push(text());
-    const type = text();
+    const start = r.at;
+    const name = r.text();
+    names.push(name);
+    const type = r.text();
     const width = fixedWidth(type);
-    if (width !== undefined) at += width * rows;
-    else if (type === "String") {
-      for (let r = 0; r < rows && at <= bytes.length; r++) {
-        const length = varint(); // read before `at` is: it moves `at` past the length
-        at += length;
-      }
-    } else {
-      const column = `column ${c + 1} (${JSON.stringify(names[c]?.slice(0, 40))}) at byte ${start}`;
-      throw malformed(`${column}: type ${JSON.stringify(type.slice(0, 40))} is not one a telemetry block holds`);
+    if (width !== undefined) r.skip(width * rows);
+    else if (type === "String") for (let i = 0; i < rows; i++) r.skip(r.varint());
+    else {
+      const column = `column ${c + 1} (${JSON.stringify(name.slice(0, 40))}) at byte ${start}`;
+      throw r.error(
+        `Native block: ${column}: type ${JSON.stringify(type.slice(0, 40))} is not one a telemetry block holds`,
+      );
     }
-    if (at > bytes.length) throw malformed("the block is cut short");
   }
   return names;
-}
-
-function malformed(why: string): StoreError {
-  return new StoreError("STORE_NATIVE_MALFORMED", `Native block: ${why}`);
 }

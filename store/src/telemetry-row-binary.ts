@@ -1,5 +1,5 @@
 import type { Envelope } from "@lifeline/contracts";
-import { StoreError } from "./store-error.ts";
+import { HeaderReader, leb128 } from "./leb128.ts";
 import type { TelemetryRow } from "./telemetry-rows.ts";
 
 /**
@@ -205,37 +205,11 @@ export class TelemetryRowBinary {
   }
 }
 
-/** An unsigned LEB128 varint: how RowBinary writes counts and string lengths. */
-function leb128(n: number): number[] {
-  const bytes: number[] = [];
-  for (; n >= 0x80; n >>>= 7) bytes.push((n & 0x7f) | 0x80);
-  bytes.push(n);
-  return bytes;
-}
-
 /** The column names a `RowBinaryWithNamesAndTypes` batch starts with (its header). */
 export function rowBinaryColumns(bytes: Uint8Array): string[] {
-  let at = 0;
-  const varint = (): number => {
-    let n = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      if (byte === undefined || shift > 28) throw malformed();
-      n += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return n;
-    }
-  };
-  const count = varint();
+  const r = new HeaderReader(bytes, "STORE_ROWBINARY_MALFORMED", "the RowBinary header is cut short");
+  const count = r.varint();
   const names: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const length = varint();
-    if (at + length > bytes.length) throw malformed();
-    names.push(Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8"));
-    at += length;
-  }
+  for (let i = 0; i < count; i++) names.push(r.text());
   return names;
-}
-
-function malformed(): StoreError {
-  return new StoreError("STORE_ROWBINARY_MALFORMED", "the RowBinary header is cut short");
 }

@@ -8,6 +8,7 @@ import { insertRefusal } from "../src/insert-refusal.ts";
 import { nativeColumns, TELEMETRY_NATIVE_COLUMNS, TelemetryNative } from "../src/telemetry-native.ts";
 import { TELEMETRY_COLUMNS } from "../src/telemetry-rows.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
+import { awkwardEnvelope, awkwardRowsStored, storedRows, T0 } from "./awkward-envelope.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-native-"));
 let store: TelemetryStore;
@@ -20,31 +21,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const T0 = Date.UTC(2026, 11, 2, 8, 0, 0, 123);
-
-/** Values chosen to break a careless encoder: 64-bit counters, times before 1970, long and escaped strings. */
-const envelope: Envelope = {
-  v: 1,
-  site: "pipe-2",
-  gateway: "gw-9",
-  device: "flow-7",
-  bootId: "boot-nb",
-  seq: 2 ** 40 + 3,
-  readings: [
-    { metric: "flow", ts: T0, value: 0.1 + 0.2, unit: "m³/h", quality: "good" },
-    { metric: "pressure", ts: -5, value: -1e300, unit: "", quality: "bad" },
-    // 200 bytes: its length takes two bytes of varint.
-    { metric: "x".repeat(200), ts: 4102444800000, value: 2570, unit: "k\tW\n\\", quality: "uncertain" },
-  ],
-};
-
-const stored = (site: string) =>
-  store.driver.query<Record<string, unknown>>(
-    `SELECT site, gateway, device, metric, toUnixTimestamp64Milli(ts) AS ts, value, unit, quality, boot_id,
-            toString(seq) AS seq, idx, toString(stream_seq) AS stream_seq
-     FROM telemetry WHERE site = {site:String} ORDER BY idx`,
-    { site },
-  );
+const envelope = awkwardEnvelope("boot-nb");
+const stored = (site: string) => storedRows(store, site);
 
 /** What ClickHouse itself writes as Native for the rows stored of `site`, with the block's column types. */
 async function clickHouseNative(site: string): Promise<Buffer> {
@@ -64,27 +42,7 @@ describe("TelemetryNative", () => {
     expect(batch.rows).toBe(3);
     expect(await store.insertTelemetryBatch(batch, "nb-1")).toBe(3);
     await store.insertTelemetryNative(batch.toBuffer(), "nb-1");
-    const common = {
-      site: "pipe-2",
-      gateway: "gw-9",
-      device: "flow-7",
-      boot_id: "boot-nb",
-      seq: String(2 ** 40 + 3),
-      stream_seq: String(2 ** 50 + 1),
-    };
-    expect(await stored("pipe-2")).toEqual([
-      { ...common, metric: "flow", ts: T0, value: 0.30000000000000004, unit: "m³/h", quality: "good", idx: 0 },
-      { ...common, metric: "pressure", ts: -5, value: -1e300, unit: "", quality: "bad", idx: 1 },
-      {
-        ...common,
-        metric: "x".repeat(200),
-        ts: 4102444800000,
-        value: 2570,
-        unit: "k\tW\n\\",
-        quality: "uncertain",
-        idx: 2,
-      },
-    ]);
+    expect(await stored("pipe-2")).toEqual(awkwardRowsStored("boot-nb"));
   });
 
   it("writes the very bytes ClickHouse writes for the same rows", async () => {

@@ -9,6 +9,7 @@ import { StoreError } from "../src/store-error.ts";
 import { rowBinaryColumns, TELEMETRY_ROW_BINARY_COLUMNS, TelemetryRowBinary } from "../src/telemetry-row-binary.ts";
 import { TELEMETRY_COLUMNS } from "../src/telemetry-rows.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
+import { awkwardEnvelope, awkwardRowsStored, storedRows, T0 } from "./awkward-envelope.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lifeline-rowbinary-"));
 let store: TelemetryStore;
@@ -21,31 +22,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const T0 = Date.UTC(2026, 10, 30, 8, 0, 0, 123);
-
-/** Values chosen to break a careless encoder: 64-bit counters, times before 1970, long and escaped strings. */
-const envelope: Envelope = {
-  v: 1,
-  site: "pipe-2",
-  gateway: "gw-9",
-  device: "flow-7",
-  bootId: "boot-rb",
-  seq: 2 ** 40 + 3,
-  readings: [
-    { metric: "flow", ts: T0, value: 0.1 + 0.2, unit: "m³/h", quality: "good" },
-    { metric: "pressure", ts: -5, value: -1e300, unit: "", quality: "bad" },
-    // 200 bytes: its length takes two bytes of varint. 2570 is 0x0A0A: two line feeds as bytes.
-    { metric: "x".repeat(200), ts: 4102444800000, value: 2570, unit: "k\tW\n\\", quality: "uncertain" },
-  ],
-};
-
-const stored = (site: string) =>
-  store.driver.query<Record<string, unknown>>(
-    `SELECT site, gateway, device, metric, toUnixTimestamp64Milli(ts) AS ts, value, unit, quality, boot_id,
-            toString(seq) AS seq, idx, toString(stream_seq) AS stream_seq
-     FROM telemetry WHERE site = {site:String} ORDER BY idx`,
-    { site },
-  );
+const envelope = awkwardEnvelope("boot-rb");
+const stored = (site: string) => storedRows(store, site);
 
 describe("TelemetryRowBinary", () => {
   it("stores every value of an envelope exactly, and a batch sent twice under one token once", async () => {
@@ -54,27 +32,7 @@ describe("TelemetryRowBinary", () => {
     expect(batch.rows).toBe(3);
     await store.insertTelemetryBinary(batch.toBuffer(), "rb-1");
     await store.insertTelemetryBinary(batch.toBuffer(), "rb-1");
-    const common = {
-      site: "pipe-2",
-      gateway: "gw-9",
-      device: "flow-7",
-      boot_id: "boot-rb",
-      seq: String(2 ** 40 + 3),
-      stream_seq: String(2 ** 50 + 1),
-    };
-    expect(await stored("pipe-2")).toEqual([
-      { ...common, metric: "flow", ts: T0, value: 0.30000000000000004, unit: "m³/h", quality: "good", idx: 0 },
-      { ...common, metric: "pressure", ts: -5, value: -1e300, unit: "", quality: "bad", idx: 1 },
-      {
-        ...common,
-        metric: "x".repeat(200),
-        ts: 4102444800000,
-        value: 2570,
-        unit: "k\tW\n\\",
-        quality: "uncertain",
-        idx: 2,
-      },
-    ]);
+    expect(await stored("pipe-2")).toEqual(awkwardRowsStored("boot-rb"));
   });
 
   it("writes rows the same as envelopes, growing past its first buffer", async () => {
