@@ -46,9 +46,10 @@ const LITTLE_ENDIAN = endianness() === "LE";
  *
  * Why Native and not `RowBinaryWithNamesAndTypes` (what versions before 2026-12-02 sent): chdb
  * reads a Native block column by column, a column of numbers in one copy, where RowBinary is read
- * value by value — 100,000 meter readings into the raw table took 0.54–0.68 µs of CPU a row as
- * Native against 1.83–2.34 µs as RowBinary, and 1.46–2.46 against 2.26–5.10 µs with the rollups
- * (store README). The values are the same bytes either way: Float64 and Int64 milliseconds exactly.
+ * value by value — 100,000 meter readings an insert took 1.24 µs of CPU a row with the rollups as
+ * Native against 2.10 µs as RowBinary, 0.93 against 1.70 into the raw table alone, and 0.39 against
+ * 0.74 µs to build (`npm run bench:insert-format`, store README). The values are the same bytes
+ * either way: Float64 and Int64 milliseconds exactly.
  *
  * Layout (ClickHouse "Formats: Native", as `FORMAT Native` writes it: no block info, no custom
  * serialization): the column count and the row count as LEB128 varints, then per column its name,

@@ -136,6 +136,16 @@ export class PendingInserts {
     const file = this.#files.get(token);
     this.#files.delete(token);
     if (file !== undefined) rmSync(file, { force: true });
+    this.drop(token);
+  }
+
+  /**
+   * Forgets an insert written ahead under `token` and not taken — its batch failed before its turn
+   * (ClickHouse down while what was written down before it is completed) — leaving one written down
+   * for its insert, which must still be completed, alone. Its batch comes back from JetStream and is
+   * written down again then; kept, every batch prepared during an outage would leave its file.
+   */
+  drop(token: string): void {
     const ahead = this.#ahead.get(token);
     this.#ahead.delete(token);
     // Removed once the write settled: a removal before the rename would leave the file the rename

@@ -276,6 +276,22 @@ export function telemetrySink(
   };
 
   const sink = async (batch: StreamMessage[], preparedAhead?: PreparedTelemetry): Promise<void> => {
+    const token = dedupToken("tlm", batch);
+    let maybeStoredUpTo: number;
+    try {
+      maybeStoredUpTo = await beforeItsTurn();
+    } catch (error) {
+      options.pending?.drop(token); // written ahead in `prepare`, not needed: the batch comes back
+      throw error;
+    }
+    await storeBatch(batch, token, maybeStoredUpTo, preparedAhead);
+  };
+
+  /**
+   * What comes before any batch is looked up: inserts cut off completed, and the source time up to
+   * which readings may have been stored before this processor started (known once).
+   */
+  const beforeItsTurn = async (): Promise<number> => {
     if (options.pending?.waiting) {
       // Before anything of this batch is looked up: complete what a crash or a failed insert may have cut off.
       const { sent, setAside } = await options.pending.replay(async (p) => {
@@ -316,11 +332,19 @@ export function telemetrySink(
       const notAfter = startedAt + (options.maxClockAheadMs ?? 10 * 60_000);
       lookUpUpTo = (await store.latestSourceTs(notAfter)) ?? Number.NEGATIVE_INFINITY;
     }
-    const token = dedupToken("tlm", batch);
+    return lookUpUpTo;
+  };
+
+  const storeBatch = async (
+    batch: StreamMessage[],
+    token: string,
+    maybeStoredUpTo: number,
+    preparedAhead: PreparedTelemetry | undefined,
+  ): Promise<void> => {
     // Taken only now: `replay` above must not complete what this batch is about to send.
     const writtenAhead = await options.pending?.take(token);
     const prepared =
-      preparedAhead !== undefined && stillHolds(preparedAhead) ? preparedAhead : prepareWith(batch, lookUpUpTo);
+      preparedAhead !== undefined && stillHolds(preparedAhead) ? preparedAhead : prepareWith(batch, maybeStoredUpTo);
     const { rows, suspect, redelivered, quarantined, partOf, met } = prepared;
     stats.packs += prepared.counts.packs;
     stats.copies += prepared.counts.copies;
