@@ -94,8 +94,9 @@ export class ChdbDriver implements ClickHouseDriver {
     rows: Buffer,
     settings: Record<string, string | number> = {},
     onDisk?: string,
+    columns?: readonly string[],
   ): Promise<void> {
-    return this.#insertFile(table, () => nativeColumns(rows), rows, "Native", settings, onDisk);
+    return this.#insertFile(table, () => columns ?? nativeColumns(rows), rows, "Native", settings, onDisk);
   }
 
   /**

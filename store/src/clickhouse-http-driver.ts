@@ -162,8 +162,9 @@ export class ClickHouseHttpDriver implements ClickHouseDriver {
     rows: Buffer,
     settings: Record<string, string | number> = {},
     _onDisk?: string,
+    columns?: readonly string[],
   ): Promise<void> {
-    return this.#insertBytes(table, () => nativeColumns(rows), rows, "Native", settings);
+    return this.#insertBytes(table, () => columns ?? nativeColumns(rows), rows, "Native", settings);
   }
 
   async #insertBytes(

@@ -93,6 +93,9 @@ export class TelemetryNative {
     }
   }
 
+  /** The columns every block of this builder fills, in order (what `nativeColumns` would read from it). */
+  static readonly columns: readonly string[] = TELEMETRY_NATIVE_COLUMNS.map(([name]) => name);
+
   static fromRows(rows: readonly TelemetryRow[]): TelemetryNative {
     const batch = new TelemetryNative(rows.length);
     for (const r of rows) batch.addRow(r);

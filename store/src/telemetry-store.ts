@@ -68,7 +68,7 @@ export class TelemetryStore {
    */
   async insertTelemetryBatch(batch: TelemetryNative, dedupToken: string): Promise<number> {
     if (batch.rows === 0) return 0;
-    await this.insertTelemetryNative(batch.toBuffer(), dedupToken);
+    await this.insertTelemetryNative(batch.toBuffer(), dedupToken, undefined, TelemetryNative.columns);
     return batch.rows;
   }
 
@@ -78,11 +78,17 @@ export class TelemetryStore {
    * table, and each materialized view checks its own part
    * (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut off between the raw part
    * and the rollups is completed, not doubled, by sending it again. `onDisk`: a file holding
-   * exactly these bytes, which the driver may read instead of writing them again.
+   * exactly these bytes, which the driver may read instead of writing them again. `columns`: the
+   * block's, when the caller built it (`TelemetryNative.columns`); else read from the block.
    */
-  async insertTelemetryNative(bytes: Buffer, dedupToken: string, onDisk?: string): Promise<void> {
+  async insertTelemetryNative(
+    bytes: Buffer,
+    dedupToken: string,
+    onDisk?: string,
+    columns?: readonly string[],
+  ): Promise<void> {
     if (bytes.length === 0) return;
-    await this.driver.insertNative("telemetry", bytes, this.#dedup(dedupToken), onDisk);
+    await this.driver.insertNative("telemetry", bytes, this.#dedup(dedupToken), onDisk, columns);
   }
 
   /**

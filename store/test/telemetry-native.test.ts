@@ -116,6 +116,7 @@ describe("TelemetryNative", () => {
     const batch = new TelemetryNative();
     batch.addEnvelope(envelope, 1);
     expect(nativeColumns(batch.toBuffer())).toEqual([...TELEMETRY_COLUMNS]);
+    expect(TelemetryNative.columns).toEqual([...TELEMETRY_COLUMNS]); // what the store passes instead of reading them
     expect(TELEMETRY_NATIVE_COLUMNS.map(([name]) => name)).toEqual([...TELEMETRY_COLUMNS]);
     for (const end of [1, 5, 40, batch.toBuffer().length - 30]) {
       expect(() => nativeColumns(batch.toBuffer().subarray(0, end)), `cut at ${end}`).toThrow(

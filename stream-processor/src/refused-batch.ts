@@ -69,7 +69,7 @@ export async function isolateRefused(
     inserts++;
     options.pending?.write(group.token, bytes);
     try {
-      await store.insertTelemetryNative(bytes, group.token);
+      await store.insertTelemetryNative(bytes, group.token, undefined, TelemetryNative.columns);
       rows += batch.rows;
     } catch (error) {
       const why = insertRefusal(error);
