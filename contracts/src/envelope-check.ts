@@ -21,7 +21,7 @@ export const isEnvelopeSeq = (n: number): boolean => Number.isInteger(n) && n >=
 export const isReadingCount = (n: number): boolean => n >= 1 && n <= MAX_READINGS_PER_ENVELOPE;
 /** A source time: whole milliseconds within [2000, 2100]. */
 export const isSourceTs = (n: number): boolean => Number.isInteger(n) && n >= MIN_SOURCE_TS && n <= MAX_SOURCE_TS;
-export const isMetric = (s: string): boolean => isMetricName(s);
+export const isMetric: (s: string) => boolean = isMetricName;
 export const isUnit = (s: string): boolean => s.length <= MAX_UNIT_LENGTH;
 
 /**

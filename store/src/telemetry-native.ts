@@ -38,6 +38,15 @@ const METRIC = 3;
 const UNIT = 4;
 const BOOT = 5;
 const STRING_COLUMNS = 6;
+/** Which of the kept string columns each String column of the block is written from. */
+const STRING_COLUMN: Readonly<Record<string, number>> = {
+  site: SITE,
+  gateway: GATEWAY,
+  device: DEVICE,
+  metric: METRIC,
+  unit: UNIT,
+  boot_id: BOOT,
+};
 /** Numbers are copied as memory when the machine's byte order is the format's (little-endian). */
 const LITTLE_ENDIAN = endianness() === "LE";
 
@@ -147,25 +156,12 @@ export class TelemetryNative {
     for (const [name, type] of TELEMETRY_NATIVE_COLUMNS) {
       at = writeString(out, at, name);
       at = writeString(out, at, type);
+      const strings = STRING_COLUMN[name];
+      if (strings !== undefined) {
+        at = this.#writeStrings(out, at, strings);
+        continue;
+      }
       switch (name) {
-        case "site":
-          at = this.#writeStrings(out, at, SITE);
-          break;
-        case "gateway":
-          at = this.#writeStrings(out, at, GATEWAY);
-          break;
-        case "device":
-          at = this.#writeStrings(out, at, DEVICE);
-          break;
-        case "metric":
-          at = this.#writeStrings(out, at, METRIC);
-          break;
-        case "unit":
-          at = this.#writeStrings(out, at, UNIT);
-          break;
-        case "boot_id":
-          at = this.#writeStrings(out, at, BOOT);
-          break;
         case "ts":
           at = writeInt64s(view, at, this.#ts, n);
           break;

@@ -62,13 +62,14 @@ export class TelemetryStore {
 
   /**
    * Inserts readings gathered as a Native block (see {@link TelemetryNative}), the stream
-   * processor's path. Returns the readings handed over — committed, or dropped as a batch already
-   * written. (ClickHouse's own count would include the rows the materialized views wrote into the
-   * rollups.)
+   * processor's path; `onDisk` as for {@link insertTelemetryNative}. Returns the readings handed
+   * over — committed, or dropped as a batch already written. (ClickHouse's own count would include
+   * the rows the materialized views wrote into the rollups.) The block's columns are the builder's,
+   * not read back from it.
    */
-  async insertTelemetryBatch(batch: TelemetryNative, dedupToken: string): Promise<number> {
+  async insertTelemetryBatch(batch: TelemetryNative, dedupToken: string, onDisk?: string): Promise<number> {
     if (batch.rows === 0) return 0;
-    await this.insertTelemetryNative(batch.toBuffer(), dedupToken, undefined, TelemetryNative.columns);
+    await this.insertTelemetryNative(batch.toBuffer(), dedupToken, onDisk, TelemetryNative.columns);
     return batch.rows;
   }
 
@@ -79,7 +80,7 @@ export class TelemetryStore {
    * (`deduplicate_blocks_in_dependent_materialized_views`): an insert cut off between the raw part
    * and the rollups is completed, not doubled, by sending it again. `onDisk`: a file holding
    * exactly these bytes, which the driver may read instead of writing them again. `columns`: the
-   * block's, when the caller built it (`TelemetryNative.columns`); else read from the block.
+   * block's, when known (see {@link insertTelemetryBatch}); else read from the block.
    */
   async insertTelemetryNative(
     bytes: Buffer,

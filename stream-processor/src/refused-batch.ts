@@ -64,13 +64,11 @@ export async function isolateRefused(
       else for (const row of part.rows) batch.addRow(row);
     }
     if (batch.rows === 0) continue;
-    const bytes = batch.toBuffer();
     budget--;
     inserts++;
-    options.pending?.write(group.token, bytes);
+    options.pending?.write(group.token, batch.toBuffer());
     try {
-      await store.insertTelemetryNative(bytes, group.token, undefined, TelemetryNative.columns);
-      rows += batch.rows;
+      rows += await store.insertTelemetryBatch(batch, group.token);
     } catch (error) {
       const why = insertRefusal(error);
       // Anything else may pass later: the batch fails and comes back, and what was stored is known by its token.

@@ -387,7 +387,7 @@ export function telemetrySink(
     let storedRows = rows.rows;
     const refused = new Set<BatchPart>();
     try {
-      await store.insertTelemetryNative(bytes, token, onDisk, TelemetryNative.columns);
+      await store.insertTelemetryBatch(rows, token, onDisk);
     } catch (error) {
       const why = insertRefusal(error);
       if (why === undefined) throw error; // may pass later: the batch is not acknowledged and comes back
