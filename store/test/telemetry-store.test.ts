@@ -45,6 +45,14 @@ describe("TelemetryStore", () => {
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
+  it("merges the raw table in wider steps than the default, and only the raw table (migration 5)", async () => {
+    const tables = await store.driver.query<{ name: string; base: string }>(
+      `SELECT name, extract(engine_full, 'merge_selector_base = ([0-9]+)') AS base FROM system.tables
+       WHERE database = currentDatabase() AND engine LIKE '%MergeTree' AND base != '' ORDER BY name`,
+    );
+    expect(tables).toEqual([{ name: "telemetry", base: "20" }]);
+  });
+
   it("finds a resent backlog stored before by identity — 60,000 readings in one lookup, a tenth of them missing", async () => {
     // A 2-minute outage's backlog comes back flagged as resent and is looked up whole. As an
     // Array(String) parameter, 30,000 such identities (1.3 MB) took chdb 9.6 s and 60,000 over a
