@@ -186,25 +186,31 @@ describe("interop: Debian's mosquitto_pub into the gateway", () => {
     expect(
       (await mosquittoPub("lifeline/v1/tlm/flood-3/gw-m/radar-05", JSON.stringify(misrouted), "mosq-5")).code,
     ).toBe(0);
+    const deviceless = { ...envelope, device: "radar-09", seq: 11 };
+    expect((await mosquittoPub("lifeline/v1/tlm/flood-3/gw-m", JSON.stringify(deviceless), "mosq-8")).code).toBe(0);
 
-    const rows = await until("three quarantined payloads", async () => {
+    const rows = await until("four quarantined payloads", async () => {
       const r = await stack.store.driver.query<{ code: string; reason: string; source: string }>(
         "SELECT code, reason, source FROM quarantine ORDER BY stream_seq",
       );
-      return r.length >= 3 ? r : undefined;
+      return r.length >= 4 ? r : undefined;
     });
     expect(rows.map((r) => r.code)).toEqual([
       "CONTRACT_INVALID_ENVELOPE",
       "CONTRACT_MALFORMED_JSON",
       "GATEWAY_TOPIC_MISMATCH",
+      "GATEWAY_TOPIC_MALFORMED",
     ]);
+    expect(rows[3]?.reason).toBe("topic lifeline/v1/tlm/flood-3/gw-m is not lifeline/v1/tlm/<site>/<gateway>/<device>");
     expect(rows[0]?.reason).toBe("invalid envelope: readings[0].ts: expected a source time on or after 2000-01-01");
     expect(rows[0]?.source).toBe("mqtt client=mosq-3 topic=lifeline/v1/tlm/flood-3/gw-m/radar-02");
     expect(rows[2]?.reason).toBe(
       "topic lifeline/v1/tlm/flood-3/gw-m/radar-05 does not match the envelope's site/gateway/device (flood-3/gw-m/radar-04)",
     );
-    expect(stack.gateway.stats().quarantined).toBe(3);
-    expect((await stored("radar-02")).length + (await stored("radar-04")).length).toBe(0);
+    expect(stack.gateway.stats().quarantined).toBe(4);
+    expect(
+      (await stored("radar-02")).length + (await stored("radar-04")).length + (await stored("radar-09")).length,
+    ).toBe(0);
   });
 
   it("takes binary envelopes as agents send them, and quarantines a mis-addressed one as readable JSON", async () => {

@@ -10,6 +10,7 @@ import {
   HEADER_SOURCE,
   isBinaryEnvelope,
   type Logger,
+  MQTT_TELEMETRY_PREFIX,
   parseTelemetryTopic,
   quarantineSubject,
   type Route,
@@ -19,11 +20,12 @@ import {
 } from "@lifeline/contracts";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
-import { Aedes, type Client, type PublishPacket } from "aedes";
+import { Aedes, type Client, type PublishPacket, type Subscription } from "aedes";
 import { isAlertTopic, startAlertBridge } from "./alert-bridge.ts";
 import { GatewayError } from "./gateway-error.ts";
 import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
+import { bridgeTelemetryOnly, isTelemetryTopic, onlyTelemetry } from "./telemetry-fan-out.ts";
 import { TelemetryPacker, type TelemetryPackerOptions } from "./telemetry-packer.ts";
 
 export interface GatewayOptions {
@@ -157,8 +159,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           new GatewayError("GATEWAY_TOPIC_FORBIDDEN", `${packet.topic}: only the gateway publishes alerts`),
         );
       }
-      const route = client === null ? undefined : parseTelemetryTopic(packet.topic);
-      if (client === null || route === undefined) return callback(null);
+      if (client === null || !isTelemetryTopic(packet.topic)) return callback(null);
+      // Undefined for a topic under the prefix without site/gateway/device: quarantined by `forward`.
+      const route = parseTelemetryTopic(packet.topic);
       stats.received++;
       if (!uplink.connected) return refuse(callback, "NATS is disconnected");
       if (inflight >= maxInflight) {
@@ -168,12 +171,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       startForward(client, packet, route, callback);
     },
+    authorizeSubscribe(client: Client, subscription: Subscription, callback: SubscribeCallback) {
+      if (!onlyTelemetry(subscription.topic)) return callback(null, subscription);
+      log.warn("subscription refused: telemetry is bridged to NATS (tlm.>), not delivered on MQTT", {
+        client: client.id,
+        topic: subscription.topic,
+      });
+      callback(null, null);
+    },
   });
+  bridgeTelemetryOnly(broker);
 
   // One message's way, written without a promise or a named closure per message: at tens of
   // thousands of messages a second those (and tsx's `__name` on each named closure) were a tenth
   // of the gateway's time.
-  function startForward(client: Client, packet: PublishPacket, route: Route, callback: PublishCallback): void {
+  function startForward(
+    client: Client,
+    packet: PublishPacket,
+    route: Route | undefined,
+    callback: PublishCallback,
+  ): void {
     inflight++;
     forward(forwarding, client.id, packet, route, (cause?: unknown) => {
       if (cause === undefined) callback(null);
@@ -233,12 +250,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 type PublishCallback = (error?: Error | null) => void;
+type SubscribeCallback = (error: Error | null, subscription?: Subscription | null) => void;
 
 /** A message that waits for a forward to end (`maxInflight` were in flight). */
 interface Waiting {
   client: Client;
   packet: PublishPacket;
-  route: Route;
+  route: Route | undefined;
   callback: PublishCallback;
 }
 
@@ -260,8 +278,8 @@ function forward(
   { js, publisher, packer, binary, stats }: Forwarding,
   clientId: string,
   packet: PublishPacket,
-  /** The topic's route, parsed once when the publish was authorised. */
-  route: Route,
+  /** The topic's route, parsed once when the publish was authorised; undefined if it has none. */
+  route: Route | undefined,
   done: (cause?: unknown) => void,
 ): void {
   // Nothing here should throw; if something does, the message is failed, not the broker.
@@ -269,7 +287,12 @@ function forward(
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
     const decoded = tryDecodeEnvelope(payload);
     let problem: { code: string; reason: string } | undefined;
-    if (!decoded.ok) {
+    if (route === undefined) {
+      problem = {
+        code: "GATEWAY_TOPIC_MALFORMED",
+        reason: `topic ${packet.topic} is not ${MQTT_TELEMETRY_PREFIX}/<site>/<gateway>/<device>`,
+      };
+    } else if (!decoded.ok) {
       problem = { code: decoded.error.code, reason: decoded.error.message };
     } else if (
       route.site !== decoded.envelope.site ||
