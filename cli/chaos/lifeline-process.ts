@@ -54,7 +54,9 @@ export class LifelineProcess {
 
   async start(timeoutMs = 30_000): Promise<void> {
     const profile = process.env.LIFELINE_PROFILE_DIR; // a CPU profile of each child, for investigations
-    const flags = profile ? [...SERVICE_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${profile}`] : [...SERVICE_NODE_FLAGS];
+    const flags = profile
+      ? [...SERVICE_NODE_FLAGS, "--cpu-prof", `--cpu-prof-dir=${profile}`]
+      : [...SERVICE_NODE_FLAGS];
     // More flags for each child, for investigations too (e.g. `--trace-gc`, `--heap-prof`).
     flags.push(...(process.env.LIFELINE_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== ""));
     const child = spawn(process.execPath, [...flags, LIFELINE, ...this.#args], {
