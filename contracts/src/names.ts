@@ -40,6 +40,15 @@ export function telemetryTopic(r: Route): string {
 const TELEMETRY_TOPIC_START = `${MQTT_TELEMETRY_PREFIX}/`;
 
 /**
+ * Whether a topic — or a subscription's topic filter — is the telemetry prefix or under it, with
+ * or without the three levels `parseTelemetryTopic` wants: what the gateway bridges to JetStream
+ * and does not deliver on MQTT.
+ */
+export function isTelemetryTopic(topic: string): boolean {
+  return topic.startsWith(TELEMETRY_TOPIC_START) || topic === MQTT_TELEMETRY_PREFIX;
+}
+
+/**
  * Splits a telemetry topic into its route (three non-empty levels after the prefix), or returns
  * undefined if it is not one. Found by `indexOf`, not `split`: the gateway calls it for every
  * MQTT message.

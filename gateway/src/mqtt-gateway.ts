@@ -9,6 +9,7 @@ import {
   HEADER_QUARANTINE_REASON,
   HEADER_SOURCE,
   isBinaryEnvelope,
+  isTelemetryTopic,
   type Logger,
   MQTT_TELEMETRY_PREFIX,
   parseTelemetryTopic,
@@ -25,7 +26,7 @@ import { isAlertTopic, startAlertBridge } from "./alert-bridge.ts";
 import { GatewayError } from "./gateway-error.ts";
 import { JetStreamPublisher } from "./jetstream-publisher.ts";
 import { startProfileBridge } from "./profile-bridge.ts";
-import { bridgeTelemetryOnly, isTelemetryTopic, onlyTelemetry } from "./telemetry-fan-out.ts";
+import { bridgeTelemetryOnly } from "./telemetry-fan-out.ts";
 import { TelemetryPacker, type TelemetryPackerOptions } from "./telemetry-packer.ts";
 
 export interface GatewayOptions {
@@ -172,7 +173,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       startForward(client, packet, route, callback);
     },
     authorizeSubscribe(client: Client, subscription: Subscription, callback: SubscribeCallback) {
-      if (!onlyTelemetry(subscription.topic)) return callback(null, subscription);
+      // A filter under the telemetry prefix can match nothing but telemetry (MQTT 3.1.1 §4.7), which
+      // is not delivered here (telemetry-fan-out.ts): refused at its SUBACK instead of granted in silence.
+      if (!isTelemetryTopic(subscription.topic)) return callback(null, subscription);
       log.warn("subscription refused: telemetry is bridged to NATS (tlm.>), not delivered on MQTT", {
         client: client.id,
         topic: subscription.topic,

@@ -1,24 +1,9 @@
-import { MQTT_TELEMETRY_PREFIX } from "@lifeline/contracts";
+import { isTelemetryTopic } from "@lifeline/contracts";
 import type { Aedes, Client, PublishPacket } from "aedes";
 
 type Done = (error?: Error | null) => void;
 /** aedes's own publish: its handlers call it with the publishing client (lib/handlers/publish.js). */
 type BrokerPublish = (packet: PublishPacket, client: Client | null | Done, done?: Done) => void;
-
-const TELEMETRY_TOPIC_START = `${MQTT_TELEMETRY_PREFIX}/`;
-
-/** Whether `topic` is the telemetry prefix or under it, where the gateway bridges and does not deliver. */
-export function isTelemetryTopic(topic: string): boolean {
-  return topic.startsWith(TELEMETRY_TOPIC_START) || topic === MQTT_TELEMETRY_PREFIX;
-}
-
-/**
- * Whether a subscription's topic filter matches only telemetry topics (MQTT 3.1.1 §4.7): such a
- * subscription would never receive anything, and is refused instead of granted in silence.
- */
-export function onlyTelemetry(filter: string): boolean {
-  return isTelemetryTopic(filter);
-}
 
 /**
  * Telemetry a client publishes is bridged to JetStream by the publish authorisation, and the
@@ -29,7 +14,8 @@ export function onlyTelemetry(filter: string): boolean {
  * readings/s). Nobody is meant to: live telemetry is on NATS (`tlm.>`) and in the API, where
  * every copy is the durable one. So a client's publish on a telemetry topic ends at the bridge;
  * what the gateway itself publishes (alerts, profiles) and clients' other topics are delivered as
- * before. A subscription whose filter can only match telemetry is refused at its SUBACK (0x80).
+ * before. A subscription whose filter can only match telemetry is refused at its SUBACK (0x80, in
+ * `startGateway`).
  */
 export function bridgeTelemetryOnly(broker: Aedes): void {
   const internal = broker as unknown as { publish: BrokerPublish };

@@ -1,32 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type AlertEvent, alertSubject } from "@lifeline/contracts";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gateway, startGateway } from "../src/mqtt-gateway.ts";
-import { type NatsServerProcess, startNatsServer } from "../src/nats-server-process.ts";
-import { ensureStreams } from "../src/streams.ts";
+import type { Gateway } from "../src/mqtt-gateway.ts";
+import { type GatewayUnderTest, startGatewayUnderTest } from "./gateway-under-test.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "lifeline-gw-alerts-"));
-let server: NatsServerProcess;
 let nats: NatsConnection;
 let gateway: Gateway;
+let underTest: GatewayUnderTest | undefined;
 
 beforeAll(async () => {
-  server = await startNatsServer({ storeDir: join(dir, "nats"), port: 0 });
-  nats = await connect({ servers: server.url });
-  await ensureStreams(await jetstreamManager(nats));
-  gateway = await startGateway({ nats, port: 0, profiles: false });
+  underTest = await startGatewayUnderTest("lifeline-gw-alerts-", { profiles: false });
+  ({ nats, gateway } = underTest);
 });
-afterAll(async () => {
-  await gateway?.close();
-  await nats?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => underTest?.stop());
 
 const event = (seq: number, device: string): AlertEvent => ({
   v: 1,

@@ -1,30 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { profileStatusTopic, profileTopic } from "@lifeline/contracts";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gateway, startGateway } from "../src/mqtt-gateway.ts";
-import { type NatsServerProcess, startNatsServer } from "../src/nats-server-process.ts";
+import type { Gateway } from "../src/mqtt-gateway.ts";
 import { openProfileBuckets } from "../src/profile-bridge.ts";
+import { type GatewayUnderTest, startGatewayUnderTest } from "./gateway-under-test.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "lifeline-bridge-"));
-let server: NatsServerProcess;
 let nats: NatsConnection;
 let gateway: Gateway;
+let underTest: GatewayUnderTest | undefined;
 
 beforeAll(async () => {
-  server = await startNatsServer({ storeDir: join(dir, "nats"), port: 0 });
-  nats = await connect({ servers: server.url });
-  gateway = await startGateway({ nats, port: 0 });
+  underTest = await startGatewayUnderTest("lifeline-bridge-", { streams: false });
+  ({ nats, gateway } = underTest);
 });
-afterAll(async () => {
-  await gateway?.close();
-  await nats?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => underTest?.stop());
 
 describe("profile bridge", () => {
   it("delivers the latest profile as a retained message, also to an agent that connects later, and stores statuses", async () => {

@@ -1,33 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Envelope, telemetryTopic } from "@lifeline/contracts";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type Envelope, isTelemetryTopic, telemetryTopic } from "@lifeline/contracts";
+import type { NatsConnection } from "@nats-io/transport-node";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gateway, startGateway } from "../src/mqtt-gateway.ts";
-import { type NatsServerProcess, startNatsServer } from "../src/nats-server-process.ts";
-import { ensureStreams } from "../src/streams.ts";
-import { onlyTelemetry } from "../src/telemetry-fan-out.ts";
+import type { Gateway } from "../src/mqtt-gateway.ts";
+import { type GatewayUnderTest, startGatewayUnderTest } from "./gateway-under-test.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "lifeline-gw-fan-out-"));
-let server: NatsServerProcess;
 let nats: NatsConnection;
 let gateway: Gateway;
+let underTest: GatewayUnderTest | undefined;
 
 beforeAll(async () => {
-  server = await startNatsServer({ storeDir: join(dir, "nats"), port: 0 });
-  nats = await connect({ servers: server.url });
-  await ensureStreams(await jetstreamManager(nats));
-  gateway = await startGateway({ nats, port: 0, profiles: false, alerts: false });
+  underTest = await startGatewayUnderTest("lifeline-gw-fan-out-", { profiles: false, alerts: false });
+  ({ nats, gateway } = underTest);
 });
-afterAll(async () => {
-  await gateway?.close();
-  await nats?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => underTest?.stop());
 
 const envelope: Envelope = {
   v: 1,
@@ -43,7 +29,7 @@ describe("telemetry is bridged to JetStream, not delivered to MQTT subscribers",
   it("knows which topic filters can match only telemetry", () => {
     expect(
       ["lifeline/v1/tlm/#", "lifeline/v1/tlm", "lifeline/v1/tlm/heat-2/+/+", "#", "lifeline/#", "lifeline/v1/+/#"].map(
-        onlyTelemetry,
+        isTelemetryTopic,
       ),
     ).toEqual([true, true, true, false, false, false]);
   });
