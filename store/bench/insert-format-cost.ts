@@ -19,6 +19,7 @@ import { ChdbDriver } from "../src/chdb-driver.ts";
 import { TelemetryNative } from "../src/telemetry-native.ts";
 import { TelemetryRowBinary } from "../src/telemetry-row-binary.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
+import { median } from "./median.ts";
 
 const rows = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 12);
@@ -94,7 +95,6 @@ for (let round = 1; round <= rounds + 2; round++) {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 const stored = await driver.query<{ n: string }>("SELECT count() AS n FROM telemetry");
 console.log(

@@ -21,6 +21,7 @@ import type { Envelope } from "@lifeline/contracts";
 import { ChdbDriver } from "../src/chdb-driver.ts";
 import { TelemetryNative } from "../src/telemetry-native.ts";
 import { TelemetryStore } from "../src/telemetry-store.ts";
+import { median } from "./median.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -129,12 +130,6 @@ async function run(base: number, seconds: number, rate: number, everyMs: number)
     maxLevel: parts?.level ?? 0,
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 const [mode, baseArg] = positionals;
 const seconds = Number(values.seconds);
