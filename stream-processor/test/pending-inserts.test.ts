@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Envelope } from "@lifeline/contracts";
@@ -116,6 +116,27 @@ describe("an insert written ahead", () => {
     expect(await pending.take(token)).toBeUndefined();
   });
 
+  it("comes, at the next start, after every insert that was sent: in the order of their turns, not their writes", async () => {
+    const pendingDir = join(dir, "pending-ahead-order");
+    const pending = new PendingInserts(pendingDir);
+    const [a, b, c] = [[70], [71], [72]].map((seqs) => insertOf(seqs.map(envelope))) as [
+      ReturnType<typeof insertOf>,
+      ReturnType<typeof insertOf>,
+      ReturnType<typeof insertOf>,
+    ];
+    // B and C are written ahead while A is looked up; A is written down after, and sent; then B's turn.
+    await pending.writeAhead(b.token, b.bytes);
+    await pending.writeAhead(c.token, c.bytes);
+    pending.write(a.token, a.bytes);
+    const taken = await pending.take(b.token);
+    // Killed here, during B's insert: A (not forgotten), B (sent), C (never sent), in that order.
+    const left = new PendingInserts(pendingDir).left();
+    expect(left.map((p) => p.token)).toEqual([a.token, b.token, c.token]);
+    expect(left.map((p) => Buffer.compare(p.bytes, [a, b, c][left.indexOf(p)]?.bytes as Buffer))).toEqual([0, 0, 0]);
+    expect(left[1]?.file).toBe(taken);
+    expect(left.map((p) => basename(p.file).replace(/\d{15}-.*/, ""))).toEqual(["", "", "ahead"]);
+  });
+
   it("is removed once written when its batch needs it no more; one that could not be written is not taken", async () => {
     const pendingDir = join(dir, "pending-ahead-2");
     const pending = new PendingInserts(pendingDir);
@@ -127,22 +148,27 @@ describe("an insert written ahead", () => {
     expect(readdirSync(pendingDir)).toEqual([]);
 
     const failed = insertOf([envelope(63)]);
-    const name = `000000000000001-${encodeURIComponent(failed.token)}.native`;
-    mkdirSync(join(pendingDir, `${name}.tmp`)); // not writable
+    const blocked = new PendingInserts(pendingDir); // its names start from the mocked clock
+    const names = [1, 2].map(
+      (stamp) => `ahead${String(stamp).padStart(15, "0")}-${encodeURIComponent(failed.token)}.native`,
+    );
+    for (const name of names) mkdirSync(join(pendingDir, `${name}.tmp`)); // not writable
     vi.spyOn(Date, "now").mockReturnValueOnce(1);
-    await expect(pending.writeAhead(failed.token, failed.bytes)).rejects.toThrow(/EISDIR/);
-    expect(await pending.take(failed.token)).toBeUndefined();
-    expect(pending.waiting).toBe(false);
+    await expect(blocked.writeAhead(failed.token, failed.bytes)).rejects.toThrow(/EISDIR/);
+    expect(await blocked.take(failed.token)).toBeUndefined();
+    expect(blocked.waiting).toBe(false);
     // Forgotten while its write fails: nothing to remove, and no rejection left unhandled.
-    vi.spyOn(Date, "now").mockReturnValueOnce(1);
-    const failing = pending.writeAhead(failed.token, failed.bytes);
-    pending.done(failed.token);
+    vi.spyOn(Date, "now").mockReturnValueOnce(1); // the next name in this run all the same: 2
+    const failing = blocked.writeAhead(failed.token, failed.bytes);
+    blocked.done(failed.token);
     await expect(failing).rejects.toThrow(/EISDIR/);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(readdirSync(pendingDir)).toEqual([`${name}.tmp`]);
+    expect(readdirSync(pendingDir).sort()).toEqual(names.map((name) => `${name}.tmp`));
     // The next start removes what a write cut short left (a crash between open and rename).
-    rmSync(join(pendingDir, `${name}.tmp`), { recursive: true });
-    writeFileSync(join(pendingDir, `${name}.tmp`), failed.bytes.subarray(0, 10));
+    for (const name of names) {
+      rmSync(join(pendingDir, `${name}.tmp`), { recursive: true });
+      writeFileSync(join(pendingDir, `${name}.tmp`), failed.bytes.subarray(0, 10));
+    }
     expect([new PendingInserts(pendingDir).waiting, readdirSync(pendingDir)]).toEqual([false, []]);
   });
 
@@ -279,6 +305,74 @@ describe("an insert cut off between the raw table and the rollups", () => {
     await sink(messages(envelopes, true));
     expect(stats).toMatchObject({ resentInserts: 1, repairedReadings: 60, unexplainedBuckets: 0, replayedRows: 60 });
     expect(await siteCounts()).toEqual({ raw: 60, minutes: 60, hours: 60, index: 60 });
+    expect(readdirSync(pendingDir)).toEqual([]);
+  });
+
+  it("is completed before a later batch written ahead of it and never sent: the buckets they share come out whole", async () => {
+    // The chaos suite's processor kills, reproduced: batch A (redelivered, so looked up first) is
+    // written down only after its look-ups, while batch B, prepared meanwhile, was written ahead;
+    // A's raw part is committed and the process dies before the rollups'. Completed B first (its
+    // file is the older one), each would find the buckets they share short by both shares — not its
+    // own — and leave them short for good.
+    const site = "heat-12";
+    // One meter, one minute: every reading of A shares its bucket with one of B. A quarter of an hour
+    // ahead, after what the sink looks up as maybe stored (up to 10 min ahead): B needs no look-up.
+    const inOneMinute = (seq: number): Envelope => {
+      const e = envelope(seq);
+      return {
+        ...e,
+        site,
+        device: "m-0",
+        readings: e.readings.map((r, i) => ({ ...r, ts: T0 + 45 * 60_000 + seq * 10 + i })),
+      };
+    };
+    const a = [inOneMinute(900), inOneMinute(901)];
+    const b = [inOneMinute(902), inOneMinute(903)];
+    const pendingDir = join(dir, "pending-order");
+    const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql, { site }))[0]?.n ?? 0);
+    const siteCounts = async () => ({
+      raw: await one("SELECT count() AS n FROM telemetry WHERE site = {site:String}"),
+      minutes: await one("SELECT sum(samples) AS n FROM telemetry_1m WHERE site = {site:String}"),
+      hours: await one("SELECT sum(samples) AS n FROM telemetry_1h WHERE site = {site:String}"),
+      index: await one("SELECT sum(samples) AS n FROM series_index WHERE site = {site:String}"),
+    });
+
+    const crashing = await TelemetryStore.open(store.driver);
+    const stats = emptyTelemetrySinkStats();
+    const sink = telemetrySink(crashing, stats, {
+      replayCheckAfterMs: 2 * 3_600_000,
+      pending: new PendingInserts(pendingDir),
+    });
+    await sink(streamMessages([{ ...envelope(899), site: "heat-12b" }], false, 100)); // the sink now knows what was stored
+    const batchB = messages(b, false);
+    crashing.storedMessageRows = async (rows) => {
+      // B is handed over while A is looked up: prepared, and written ahead.
+      sink.prepare(batchB);
+      await vi.waitFor(() => expect(readdirSync(pendingDir).filter((n) => !n.endsWith(".tmp"))).toHaveLength(1));
+      return store.storedMessageRows(rows);
+    };
+    crashing.insertTelemetryBatch = async (rows, token, onDisk) => {
+      await store.driver.query("DETACH TABLE telemetry_1m_mv");
+      try {
+        await store.insertTelemetryBatch(rows, token, onDisk);
+      } finally {
+        await store.driver.query("ATTACH TABLE telemetry_1m_mv");
+      }
+      throw new Error("killed before the rollups committed");
+    };
+    await expect(sink(messages(a, true))).rejects.toThrow("killed before the rollups committed");
+    expect(readdirSync(pendingDir)).toHaveLength(2);
+    expect(await siteCounts()).toEqual({ raw: 6, minutes: 0, hours: 0, index: 0 });
+
+    // The next run completes A, then B, before its first batch: A's redelivered envelopes and B's.
+    const next = emptyTelemetrySinkStats();
+    await telemetrySink(store, next, { replayCheckAfterMs: 2 * 3_600_000, pending: new PendingInserts(pendingDir) })([
+      ...messages(a, true),
+      ...messages(b, true),
+    ]);
+    // A: 6 readings into the minutes, the hours and the index; B: 6 into each of the four tables.
+    expect(next).toMatchObject({ resentInserts: 2, repairedReadings: 3 * 6 + 4 * 6, unexplainedBuckets: 0, rows: 0 });
+    expect(await siteCounts()).toEqual({ raw: 12, minutes: 12, hours: 12, index: 12 });
     expect(readdirSync(pendingDir)).toEqual([]);
   });
 
