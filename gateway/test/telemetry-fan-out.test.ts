@@ -1,17 +1,15 @@
 import { type Envelope, isTelemetryTopic, telemetryTopic } from "@lifeline/contracts";
-import type { NatsConnection } from "@nats-io/transport-node";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../src/mqtt-gateway.ts";
 import { type GatewayUnderTest, startGatewayUnderTest } from "./gateway-under-test.ts";
 
-let nats: NatsConnection;
 let gateway: Gateway;
 let underTest: GatewayUnderTest | undefined;
 
 beforeAll(async () => {
   underTest = await startGatewayUnderTest("lifeline-gw-fan-out-", { profiles: false, alerts: false });
-  ({ nats, gateway } = underTest);
+  ({ gateway } = underTest);
 });
 afterAll(() => underTest?.stop());
 
