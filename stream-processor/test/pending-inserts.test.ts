@@ -53,15 +53,18 @@ function insertOf(envelopes: Envelope[]): { token: string; bytes: Buffer } {
   return { token: dedupToken("tlm", batch), bytes: rows.toBuffer() };
 }
 
-async function counts(): Promise<Record<string, number>> {
-  const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql))[0]?.n ?? 0);
+/** Readings of `site` in raw, and counted by the rollups and the series index. */
+async function siteCounts(site: string): Promise<Record<string, number>> {
+  const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql, { site }))[0]?.n ?? 0);
   return {
-    raw: await one("SELECT count() AS n FROM telemetry WHERE site = 'heat-3'"),
-    minutes: await one("SELECT sum(samples) AS n FROM telemetry_1m WHERE site = 'heat-3'"),
-    hours: await one("SELECT sum(samples) AS n FROM telemetry_1h WHERE site = 'heat-3'"),
-    index: await one("SELECT sum(samples) AS n FROM series_index WHERE site = 'heat-3'"),
+    raw: await one("SELECT count() AS n FROM telemetry WHERE site = {site:String}"),
+    minutes: await one("SELECT sum(samples) AS n FROM telemetry_1m WHERE site = {site:String}"),
+    hours: await one("SELECT sum(samples) AS n FROM telemetry_1h WHERE site = {site:String}"),
+    index: await one("SELECT sum(samples) AS n FROM series_index WHERE site = {site:String}"),
   };
 }
+
+const counts = () => siteCounts("heat-3");
 
 beforeAll(async () => {
   store = await TelemetryStore.open(new ChdbDriver(join(dir, "clickhouse")));
@@ -286,14 +289,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     await store.close();
     rmSync(lost[0] as string, { recursive: true });
     store = await TelemetryStore.open(new ChdbDriver(join(dir, "clickhouse")));
-    const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql, { site }))[0]?.n ?? 0);
-    const siteCounts = async () => ({
-      raw: await one("SELECT count() AS n FROM telemetry WHERE site = {site:String}"),
-      minutes: await one("SELECT sum(samples) AS n FROM telemetry_1m WHERE site = {site:String}"),
-      hours: await one("SELECT sum(samples) AS n FROM telemetry_1h WHERE site = {site:String}"),
-      index: await one("SELECT sum(samples) AS n FROM series_index WHERE site = {site:String}"),
-    });
-    expect(await siteCounts()).toEqual({ raw: 60, minutes: 0, hours: 60, index: 60 });
+    expect(await siteCounts(site)).toEqual({ raw: 60, minutes: 0, hours: 60, index: 60 });
 
     // The next run sends the written-down insert again: every table drops it as a duplicate, the
     // minutes included — and the check after it finds the minutes' share missing and adds it.
@@ -304,7 +300,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     });
     await sink(messages(envelopes, true));
     expect(stats).toMatchObject({ resentInserts: 1, repairedReadings: 60, unexplainedBuckets: 0, replayedRows: 60 });
-    expect(await siteCounts()).toEqual({ raw: 60, minutes: 60, hours: 60, index: 60 });
+    expect(await siteCounts(site)).toEqual({ raw: 60, minutes: 60, hours: 60, index: 60 });
     expect(readdirSync(pendingDir)).toEqual([]);
   });
 
@@ -329,13 +325,6 @@ describe("an insert cut off between the raw table and the rollups", () => {
     const a = [inOneMinute(900), inOneMinute(901)];
     const b = [inOneMinute(902), inOneMinute(903)];
     const pendingDir = join(dir, "pending-order");
-    const one = async (sql: string) => Number((await store.driver.query<{ n: string }>(sql, { site }))[0]?.n ?? 0);
-    const siteCounts = async () => ({
-      raw: await one("SELECT count() AS n FROM telemetry WHERE site = {site:String}"),
-      minutes: await one("SELECT sum(samples) AS n FROM telemetry_1m WHERE site = {site:String}"),
-      hours: await one("SELECT sum(samples) AS n FROM telemetry_1h WHERE site = {site:String}"),
-      index: await one("SELECT sum(samples) AS n FROM series_index WHERE site = {site:String}"),
-    });
 
     const crashing = await TelemetryStore.open(store.driver);
     const stats = emptyTelemetrySinkStats();
@@ -362,7 +351,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     };
     await expect(sink(messages(a, true))).rejects.toThrow("killed before the rollups committed");
     expect(readdirSync(pendingDir)).toHaveLength(2);
-    expect(await siteCounts()).toEqual({ raw: 6, minutes: 0, hours: 0, index: 0 });
+    expect(await siteCounts(site)).toEqual({ raw: 6, minutes: 0, hours: 0, index: 0 });
 
     // The next run completes A, then B, before its first batch: A's redelivered envelopes and B's.
     const next = emptyTelemetrySinkStats();
@@ -372,7 +361,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     ]);
     // A: 6 readings into the minutes, the hours and the index; B: 6 into each of the four tables.
     expect(next).toMatchObject({ resentInserts: 2, repairedReadings: 3 * 6 + 4 * 6, unexplainedBuckets: 0, rows: 0 });
-    expect(await siteCounts()).toEqual({ raw: 12, minutes: 12, hours: 12, index: 12 });
+    expect(await siteCounts(site)).toEqual({ raw: 12, minutes: 12, hours: 12, index: 12 });
     expect(readdirSync(pendingDir)).toEqual([]);
   });
 
