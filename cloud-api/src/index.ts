@@ -20,7 +20,7 @@ export { type ApiOptions, buildApi } from "./api-server.ts";
 export { errorAnswerSchema, openApiDocument, type RouteDoc, type WebhookDoc } from "./openapi.ts";
 export { ROUTE_DOCS, WEBHOOK_DOCS } from "./route-docs.ts";
 export { ARROW_STREAM, seriesArrow } from "./series-arrow.ts";
-export { MAX_POINTS, seriesParamsSchema } from "./series-route.ts";
+export { MAX_POINTS, MAX_SERIES_ITEMS, seriesParamsSchema } from "./series-route.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";
 export { DEFAULT_SQL_LIMITS, type SqlLimits, sqlRoute } from "./sql-route.ts";
 export { durationParam, instantParam } from "./time-params.ts";
