@@ -27,6 +27,18 @@ export const PM10_KEY_ID = 1;
 const ROWS_PER_CHUNK = 5_000_000;
 export const EXPORT_ROWS = 1_000_000;
 
+/** One API request names at most this many devices (cloud-api's MAX_SERIES_ITEMS). */
+const MAX_EXPORT_SENSORS = 500;
+
+/**
+ * How many sensors Q4 exports, whole, on both sides: enough for EXPORT_ROWS readings (exactly
+ * that many where perSensor divides it, 20 × 50,000 by default), and no more than one request can
+ * name.
+ */
+export function exportSensors(ds: QueryDataset): number {
+  return Math.min(Math.ceil(EXPORT_ROWS / ds.perSensor), ds.sensors, MAX_EXPORT_SENSORS);
+}
+
 /**
  * Value of reading k of sensor i, as SQL; `i` and `k` must be bigint (ClickHouse: Int64) so that
  * `%` is integer modulo without overflow. ClickHouse evaluates the same expression (its `/` is always
@@ -307,18 +319,18 @@ ORDER BY m.max_v DESC NULLS LAST, s.entity_id LIMIT 10`;
 }
 
 function q4ExportCsv(ds: QueryDataset, endMs: number): TsKvQuery {
-  const sensors = Math.min(Math.ceil(EXPORT_ROWS / ds.perSensor), ds.sensors);
+  const sensors = exportSensors(ds);
   // "By sensor" is by entity_id, the PK's order, so the rows stream from the PK index (Merge Append
-  // over the partitions, no sort); the row set equals the ClickHouse side's whenever perSensor divides
-  // 1,000,000 (e.g. 50,000). The CSV holds what ts_kv holds: entity_id, ts (epoch ms), dbl_v.
+  // over the partitions, no sort). The same whole sensors as the ClickHouse side, so the row sets
+  // are equal at any dataset shape. The CSV holds what ts_kv holds: entity_id, ts (epoch ms), dbl_v.
   const sql = `COPY (
   SELECT entity_id, ts, dbl_v FROM ts_kv
   WHERE entity_id IN (${uuidList(0, sensors)}) AND key = ${PM10_KEY_ID}
-  ORDER BY entity_id, ts LIMIT ${EXPORT_ROWS}
+  ORDER BY entity_id, ts
 ) TO STDOUT WITH CSV HEADER`;
   return {
     name: "Q4",
-    description: `CSV export of ${EXPORT_ROWS} readings of the first ${sensors} sensors`,
+    description: `CSV export of the ${(sensors * ds.perSensor).toLocaleString("en")} readings of the first ${sensors} sensors`,
     fromMs: ds.startMs,
     toMs: endMs,
     sql,

@@ -26,7 +26,7 @@ import { median } from "./median.ts";
 import { mergesDone } from "./merges-done.ts";
 import {
   datasetEndMs,
-  EXPORT_ROWS,
+  exportSensors,
   loadTsKv,
   type QueryDataset,
   type QueryTiming,
@@ -142,7 +142,7 @@ async function countLines(body: AsyncIterable<Uint8Array>): Promise<{ lines: num
  * each with `direct`: the same question put to the store in this process, as the route does.
  */
 function lifelineQueries(base: string, store: TelemetryStore) {
-  const exportSensors = Math.min(Math.ceil(EXPORT_ROWS / perSensor), sensors);
+  const exported = exportSensors(ds);
   const names = (n: number) => Array.from({ length: n }, (_, i) => `sensor-${i}`);
   const list = (n: number) => names(n).join(",");
   const get = async (url: string) => ok(await fetch(`${base}${url}`), url);
@@ -258,13 +258,10 @@ function lifelineQueries(base: string, store: TelemetryStore) {
       name: "Q4",
       direct: () =>
         drain(
-          store.export(
-            { devices: names(exportSensors), metrics: ["pm10"], from: ds.startMs, to: endMs, aggs: [] },
-            "csv",
-          ),
+          store.export({ devices: names(exported), metrics: ["pm10"], from: ds.startMs, to: endMs, aggs: [] }, "csv"),
         ),
       run: async () => {
-        const res = await get(`/v1/export?device=${list(exportSensors)}&metric=pm10&from=${ds.startMs}&to=${endMs}`);
+        const res = await get(`/v1/export?device=${list(exported)}&metric=pm10&from=${ds.startMs}&to=${endMs}`);
         const { lines, bytes } = await countLines(res.body as unknown as AsyncIterable<Uint8Array>);
         return { rows: lines - 1, checksum: { rows: lines - 1, bytes } };
       },
