@@ -20,12 +20,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     // process died before the 1-minute view (and so the views fed by it) wrote theirs.
     const pendingDir = join(fx.dir, "pending");
     new PendingInserts(pendingDir).write(token, bytes);
-    await fx.store.driver.query("DETACH TABLE telemetry_1m_mv");
-    try {
-      await fx.store.insertTelemetryNative(bytes, token);
-    } finally {
-      await fx.store.driver.query("ATTACH TABLE telemetry_1m_mv");
-    }
+    await fx.rollupsCutOff(() => fx.store.insertTelemetryNative(bytes, token));
     expect(await fx.siteCounts()).toEqual({ raw: 60, minutes: 0, hours: 0, index: 0 });
 
     // The next run: JetStream redelivers the unacknowledged batch, in another make-up (one message
@@ -137,12 +132,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
       return fx.store.storedMessageRows(rows);
     };
     crashing.insertTelemetryBatch = async (rows, token, onDisk) => {
-      await fx.store.driver.query("DETACH TABLE telemetry_1m_mv");
-      try {
-        await fx.store.insertTelemetryBatch(rows, token, onDisk);
-      } finally {
-        await fx.store.driver.query("ATTACH TABLE telemetry_1m_mv");
-      }
+      await fx.rollupsCutOff(() => fx.store.insertTelemetryBatch(rows, token, onDisk));
       throw new Error("killed before the rollups committed");
     };
     await expect(sink(messages(a, true))).rejects.toThrow("killed before the rollups committed");
@@ -183,12 +173,7 @@ describe("an insert cut off between the raw table and the rollups", () => {
     flaky.insertTelemetryNative = async (bytes: Buffer, token: string) => {
       if (!failNext) return fx.store.insertTelemetryNative(bytes, token);
       failNext = false;
-      await fx.store.driver.query("DETACH TABLE telemetry_1m_mv");
-      try {
-        await fx.store.insertTelemetryNative(bytes, token);
-      } finally {
-        await fx.store.driver.query("ATTACH TABLE telemetry_1m_mv");
-      }
+      await fx.rollupsCutOff(() => fx.store.insertTelemetryNative(bytes, token));
       throw new Error("timed out");
     };
     const pendingDir = join(fx.dir, "pending-3");
