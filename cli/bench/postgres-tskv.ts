@@ -3,6 +3,7 @@
 // layout (not ThingsBoard's one-query-per-interval). The server itself: postgres-instance.ts.
 // Background and the measurements behind the settings: scratch/research-pg-tskv.md.
 import { createHash } from "node:crypto";
+import { MAX_SERIES_ITEMS } from "@lifeline/cloud-api";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { median } from "./median.ts";
@@ -27,16 +28,13 @@ export const PM10_KEY_ID = 1;
 const ROWS_PER_CHUNK = 5_000_000;
 export const EXPORT_ROWS = 1_000_000;
 
-/** One API request names at most this many devices (cloud-api's MAX_SERIES_ITEMS). */
-const MAX_EXPORT_SENSORS = 500;
-
 /**
- * How many sensors Q4 exports, whole, on both sides: enough for EXPORT_ROWS readings (exactly
- * that many where perSensor divides it, 20 × 50,000 by default), and no more than one request can
- * name.
+ * How many sensors an export takes, whole: enough for `rows` readings (exactly that many where
+ * perSensor divides it: Q4 is 20 × 50,000 by default), and no more than one API request can name.
+ * Q4 exports the same sensors on both sides.
  */
-export function exportSensors(ds: QueryDataset): number {
-  return Math.min(Math.ceil(EXPORT_ROWS / ds.perSensor), ds.sensors, MAX_EXPORT_SENSORS);
+export function exportSensors(ds: QueryDataset, rows = EXPORT_ROWS): number {
+  return Math.min(Math.ceil(rows / ds.perSensor), ds.sensors, MAX_SERIES_ITEMS);
 }
 
 /**

@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildApi, MAX_POINTS, MAX_SERIES_ITEMS } from "@lifeline/cloud-api";
+import { buildApi, MAX_POINTS } from "@lifeline/cloud-api";
 import { ChdbDriver, type SeriesQuery, TelemetryStore } from "@lifeline/store";
 import { tableFromIPC } from "apache-arrow";
 import { median } from "./median.ts";
@@ -120,6 +120,11 @@ interface Measured {
   checksum: Record<string, unknown>;
 }
 
+/** The first `n` sensors' device names, as both loaders name them. */
+function sensorNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `sensor-${i}`);
+}
+
 /** A response that is not 200 ends the run, naming the request: a 400 has no lines to count. */
 async function ok(res: Response, url: string): Promise<Response> {
   if (res.ok) return res;
@@ -143,8 +148,6 @@ async function countLines(body: AsyncIterable<Uint8Array>): Promise<{ lines: num
  */
 function lifelineQueries(base: string, store: TelemetryStore) {
   const exported = exportSensors(ds);
-  const names = (n: number) => Array.from({ length: n }, (_, i) => `sensor-${i}`);
-  const list = (n: number) => names(n).join(",");
   const get = async (url: string) => ok(await fetch(`${base}${url}`), url);
   const json = async (url: string) => (await get(url)).json() as Promise<Record<string, unknown>>;
   type Columns = { ts: number[]; count: number[]; avg: number[]; min: number[]; max: number[] };
@@ -258,10 +261,15 @@ function lifelineQueries(base: string, store: TelemetryStore) {
       name: "Q4",
       direct: () =>
         drain(
-          store.export({ devices: names(exported), metrics: ["pm10"], from: ds.startMs, to: endMs, aggs: [] }, "csv"),
+          store.export(
+            { devices: sensorNames(exported), metrics: ["pm10"], from: ds.startMs, to: endMs, aggs: [] },
+            "csv",
+          ),
         ),
       run: async () => {
-        const res = await get(`/v1/export?device=${list(exported)}&metric=pm10&from=${ds.startMs}&to=${endMs}`);
+        const res = await get(
+          `/v1/export?device=${sensorNames(exported).join(",")}&metric=pm10&from=${ds.startMs}&to=${endMs}`,
+        );
         const { lines, bytes } = await countLines(res.body as unknown as AsyncIterable<Uint8Array>);
         return { rows: lines - 1, checksum: { rows: lines - 1, bytes } };
       },
@@ -327,8 +335,7 @@ async function exportMemory(
   base: string,
   rows: number,
 ): Promise<{ rows: number; ms: number; rssBeforeMb: number; peakMb: number }> {
-  const n = Math.min(Math.ceil(rows / perSensor), sensors, MAX_SERIES_ITEMS);
-  const devices = Array.from({ length: n }, (_, i) => `sensor-${i}`).join(",");
+  const devices = sensorNames(exportSensors(ds, rows)).join(",");
   const before = process.memoryUsage().rss;
   let peak = before;
   const sampler = setInterval(() => {
